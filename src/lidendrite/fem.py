@@ -1,0 +1,39 @@
+"""Import DOLFINx and PETSc in the right order.
+
+The ``dolfinx-solver-real`` wheel ships PETSc/MPICH as bundled libraries that must be loaded
+(``import dolfinx_solver``) before ``dolfinx`` or ``petsc4py``. A conda-forge or Spack DOLFINx
+has no such module, and then nothing needs to happen. Every module of lidendrite that needs
+DOLFINx imports it through this module.
+"""
+
+import importlib.util
+
+if importlib.util.find_spec("dolfinx_solver") is not None:  # pragma: no branch
+    import dolfinx_solver  # noqa: F401
+
+import dolfinx  # noqa: E402
+import dolfinx.fem.petsc  # noqa: E402
+from petsc4py import PETSc  # noqa: E402
+
+__all__ = ["PETSc", "dolfinx", "versions"]
+
+
+def versions() -> dict[str, str]:
+    """Versions of lidendrite and of the numerical stack it runs on."""
+    import basix
+    import gmsh
+    import numpy
+    import ufl
+
+    from lidendrite import __version__
+
+    petsc = ".".join(str(v) for v in PETSc.Sys.getVersion())
+    return {
+        "lidendrite": __version__,
+        "dolfinx": dolfinx.__version__,
+        "basix": basix.__version__,
+        "ufl": ufl.__version__,
+        "petsc": petsc,
+        "gmsh": gmsh.__version__,
+        "numpy": numpy.__version__,
+    }
