@@ -1,0 +1,90 @@
+"""ALE mesh motion: extend the displacement of the moving boundaries into the electrolyte.
+
+Each step solves a linear smoothing problem for the mesh displacement ``u`` on the current mesh:
+``−∇·(k ∇u) = 0`` (``harmonic``) or linear elasticity with stiffness ``k`` (``elastic``), where
+``k = 1/|cell|`` stiffens small elements so that the fine cells at the Li surface move nearly
+rigidly and keep their quality. ``u`` is prescribed on the electrodes; on the insulating side
+walls nodes slide (``u_x = 0``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import ufl
+
+from lidendrite.fem import PETSc, dolfinx
+from lidendrite.geometry import tags
+from lidendrite.io.nodes import NodeLayout
+
+_prefix = itertools.count()
+
+
+class MeshMover:
+    """Displacement smoothing on one mesh.
+
+    Args:
+        mesh, facet_tags: the cell mesh and its boundary tags.
+        layout: node ↔ dof maps of the mesh.
+        space: the P1 vector space of the displacement.
+        kind: ``"harmonic"`` or ``"elastic"``.
+        iterative: use CG + GAMG instead of a direct solve.
+    """
+
+    def __init__(self, mesh, facet_tags, layout: NodeLayout, space, kind: str = "harmonic",
+                 iterative: bool = False):
+        self.mesh = mesh
+        self.layout = layout
+        self.space = space
+        self.boundary_values = dolfinx.fem.Function(space, name="boundary_displacement")
+        self.u = dolfinx.fem.Function(space, name="mesh_displacement")
+        fdim = mesh.topology.dim - 1
+        mesh.topology.create_connectivity(fdim, mesh.topology.dim)
+        electrodes = np.concatenate([facet_tags.find(tags.ANODE), facet_tags.find(tags.COUNTER)])
+        dofs = dolfinx.fem.locate_dofs_topological(space, fdim, electrodes)
+        sx, _ = space.sub(0).collapse()
+        sides = np.concatenate([facet_tags.find(tags.LEFT), facet_tags.find(tags.RIGHT)])
+        side_dofs = dolfinx.fem.locate_dofs_topological((space.sub(0), sx), fdim, sides)
+        zero_x = dolfinx.fem.Function(sx)
+        bcs = [
+            dolfinx.fem.dirichletbc(self.boundary_values, dofs),
+            dolfinx.fem.dirichletbc(zero_x, side_dofs, space.sub(0)),
+        ]
+        u, v = ufl.TrialFunction(space), ufl.TestFunction(space)
+        k = 1.0 / ufl.CellVolume(mesh)
+        if kind == "elastic":
+            eps = lambda w: ufl.sym(ufl.grad(w))  # noqa: E731
+            nu = 0.3
+            lam = nu / ((1 + nu) * (1 - 2 * nu))
+            mu = 1 / (2 * (1 + nu))
+            a = k * (2 * mu * ufl.inner(eps(u), eps(v)) + lam * ufl.div(u) * ufl.div(v)) * ufl.dx
+        else:
+            a = k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx
+        zero = dolfinx.fem.Constant(mesh, PETSc.ScalarType((0.0,) * mesh.geometry.dim))
+        L = ufl.inner(zero, v) * ufl.dx
+        opts = (
+            {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
+            if iterative
+            else {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        )
+        self.problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=bcs, u=self.u, petsc_options=opts,
+            petsc_options_prefix=f"lidendrite_ale_{next(_prefix)}_",
+        )
+
+    def solve(self, node_indices: np.ndarray, node_displacements: np.ndarray) -> dolfinx.fem.Function:
+        """Displacement field for prescribed displacements of boundary nodes (collective).
+
+        ``node_indices`` are local geometry nodes on the electrodes, ``node_displacements`` their
+        (n, 2) displacements. Electrode nodes not listed stay fixed.
+        """
+        self.boundary_values.x.array[:] = 0.0
+        self.layout.set_values(self.boundary_values, node_displacements, nodes=node_indices)
+        self.problem.solve()
+        return self.u
+
+    def move(self, displacement: dolfinx.fem.Function, sign: float = 1.0) -> None:
+        """Move the mesh nodes by ``sign × displacement``."""
+        gdim = self.mesh.geometry.dim
+        self.mesh.geometry.x[:, :gdim] += sign * self.layout.values(displacement)

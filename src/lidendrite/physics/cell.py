@@ -1,0 +1,101 @@
+"""The residual of the whole cell: transport + kinetics at both electrodes + cell control.
+
+Three unknowns: the salt (mobile-anion) concentration ``c``, the electrolyte potential ``φ``
+and one global scalar ``V``, the scaled potential of the plating-electrode metal relative to the
+counter electrode (the cell voltage). A galvanostatic cell closes the system with
+``∫_anode i_p ds = Î W`` (mean plating current over the projected width ``W``); a
+potentiostatic cell with ``V = V_set``.
+
+With a Li counter electrode its metal is the potential reference (``φ_s = 0``) and carries its own
+Butler–Volmer kinetics. With a reservoir counter electrode the boundary holds bulk electrolyte
+(``c = 1``, ``φ = 0``, imposed as Dirichlet conditions by the caller).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ufl
+
+from lidendrite.physics.kinetics import overpotential, plating_current
+from lidendrite.physics.transport import anion_balance, charge_balance
+from lidendrite.scaling import CellParameters
+
+
+@dataclass
+class Electrode:
+    """A metal boundary: its facet tag, metal potential and (optional) surface curvature."""
+
+    tag: int
+    phi_s: ufl.core.expr.Expr | float
+    curvature: ufl.core.expr.Expr | None = None
+
+
+def electrode_current(c, phi, electrode: Electrode, params: CellParameters):
+    """Scaled plating current density at an electrode (UFL expression)."""
+    eta = overpotential(
+        electrode.phi_s, phi, capillary=params.capillary, curvature=electrode.curvature
+    )
+    return plating_current(
+        c + params.c_fixed,
+        eta,
+        exchange_current=params.exchange_current,
+        alpha_anodic=params.alpha_anodic,
+        alpha_cathodic=params.alpha_cathodic,
+    )
+
+
+def cell_residual(
+    c,
+    phi,
+    V,
+    tests,
+    params: CellParameters,
+    *,
+    ds: ufl.Measure,
+    storage_term,
+    anode: Electrode,
+    counter: Electrode | None,
+    galvanostatic: bool,
+    control,
+    width_over_length,
+    mesh_velocity=None,
+) -> list[ufl.Form]:
+    """Residual forms ``[anion balance, charge balance, cell control]``.
+
+    Args:
+        c, phi, V: salt concentration, electrolyte potential, cell voltage (scaled).
+        tests: test functions ``(q, r, s)`` of the three spaces.
+        params: scaled cell parameters.
+        ds: boundary measure carrying the facet tags.
+        storage_term: the BDF time-derivative expression of ``c``.
+        anode: the plating electrode (``phi_s`` is ``V``).
+        counter: a Li counter electrode (``phi_s = 0``), or ``None`` for a reservoir.
+        galvanostatic: close with the current (``control`` = mean scaled current density) or
+            with the voltage (``control`` = scaled voltage).
+        control: a ``Constant`` holding the applied current or voltage.
+        width_over_length: ``Constant`` W/|Γ_anode| that turns ``∫_Γ (·) ds`` into ``W × mean``.
+        mesh_velocity: ALE mesh velocity, or ``None`` on a fixed mesh.
+    """
+    q, r, s = tests
+    i_anode = electrode_current(c, phi, anode, params)
+    terms = i_anode * r * ds(anode.tag)
+    if counter is not None:
+        terms = terms + electrode_current(c, phi, counter, params) * r * ds(counter.tag)
+    f_c = anion_balance(
+        c, phi, q, d_anion=params.d_anion, storage_term=storage_term, mesh_velocity=mesh_velocity
+    )
+    f_phi = charge_balance(
+        c,
+        phi,
+        r,
+        d_cation=params.d_cation,
+        d_anion=params.d_anion,
+        c_fixed=params.c_fixed,
+        electrode_terms=terms,
+    )
+    if galvanostatic:
+        f_v = (i_anode - control * width_over_length) * s * ds(anode.tag)
+    else:
+        f_v = (V - control) * width_over_length * s * ds(anode.tag)
+    return [f_c, f_phi, f_v]

@@ -1,0 +1,72 @@
+"""Nernst–Planck transport of Li⁺ and the mobile anion under electroneutrality (scaled units).
+
+Unknowns: the mobile-anion concentration ``c`` (= the salt concentration of a binary salt) and the
+electrolyte potential ``φ``. Electroneutrality gives the cation concentration ``c₊ = c + c_f``,
+``c_f`` being a fixed (immobilised) anion concentration, zero for a binary salt.
+
+Fluxes (scaled, :mod:`lidendrite.scaling`)::
+
+    N₊ = −d₊ (∇c₊ + c₊ ∇φ),     N₋ = −d₋ (∇c − c ∇φ)
+
+The two balance laws are written as an anion balance (with storage) and a charge balance (the
+difference of the cation and anion balances, which has no storage term). On a moving mesh the
+fluxes are taken relative to the mesh velocity ``w`` (ALE): ``N − c w``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ufl
+
+
+def nernst_planck_flux(c: ufl.core.expr.Expr, phi: ufl.core.expr.Expr, d: float, z: int):
+    """Scaled Nernst–Planck flux ``−d (∇c + z c ∇φ)`` of a species of charge number ``z``."""
+    return -d * (ufl.grad(c) + z * c * ufl.grad(phi))
+
+
+def storage(
+    c: ufl.core.expr.Expr,
+    history: Sequence[tuple[float, ufl.core.expr.Expr]],
+    a0: float,
+    dt: ufl.core.expr.Expr,
+):
+    """BDF storage term ``(a₀ c + Σ aₖ c̃ₖ) / Δt``.
+
+    ``history`` holds the coefficients and the earlier levels, each already pulled back onto the
+    current mesh (on a moving mesh ``c̃ₖ = cₖ det(I − ∇uₖ)``, ``uₖ`` the mesh displacement since
+    that level), so that ``∫ c̃ₖ v dx`` on the current mesh equals ``∫ cₖ v dx`` on the old one and
+    the scheme conserves mass exactly.
+    """
+    acc = a0 * c
+    for coeff, c_old in history:
+        acc = acc + coeff * c_old
+    return acc / dt
+
+
+def anion_balance(c, phi, q, *, d_anion: float, storage_term, mesh_velocity=None) -> ufl.Form:
+    """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions."""
+    flux = nernst_planck_flux(c, phi, d_anion, -1)
+    if mesh_velocity is not None:
+        flux = flux - c * mesh_velocity
+    return storage_term * q * ufl.dx - ufl.inner(flux, ufl.grad(q)) * ufl.dx
+
+
+def charge_balance(
+    c, phi, r, *, d_cation: float, d_anion: float, c_fixed: float, electrode_terms
+) -> ufl.Form:
+    """Weak charge balance ``−∫ (N₊ − N₋)·∇r + Σ ∫_Γ i_p r ds = 0``.
+
+    ``electrode_terms`` is a form ``Σ_Γ ∫ i_p r ds`` with ``i_p`` the scaled plating current density
+    (Li⁺ leaving the electrolyte into the metal, positive when plating).
+    """
+    cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
+    anion = nernst_planck_flux(c, phi, d_anion, -1)
+    return -ufl.inner(cation - anion, ufl.grad(r)) * ufl.dx + electrode_terms
+
+
+def current_density(c, phi, *, d_cation: float, d_anion: float, c_fixed: float):
+    """Scaled ionic current density ``N₊ − N₋`` (multiply by the current scale for A/m²)."""
+    cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
+    anion = nernst_planck_flux(c, phi, d_anion, -1)
+    return cation - anion

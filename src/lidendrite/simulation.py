@@ -1,0 +1,730 @@
+"""Run one case: config → geometry → mesh → physics → time stepping → recorder.
+
+:func:`run` is what ``lidendrite run`` calls. It is collective over ``comm``; every rank returns
+the same :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from mpi4py import MPI
+
+from lidendrite import materials
+from lidendrite.config import Config, config_hash, config_to_dict, protocol_steps
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.errors import GeometryError, SolverError
+from lidendrite.fem import dolfinx, versions
+from lidendrite.geometry import tags
+from lidendrite.geometry.cell import build_cell, cell_from_config, resample_polyline
+from lidendrite.geometry.interface import (
+    boundary_polyline,
+    polyline_curvature,
+    polyline_length,
+    polyline_normals,
+)
+from lidendrite.geometry.quality import min_quality
+from lidendrite.io.frames import FrameData
+from lidendrite.io.nodes import NodeLayout
+from lidendrite.io.recorder import Recorder
+from lidendrite.moving.ale import MeshMover
+from lidendrite.physics.kinetics import overpotential_for_current, plating_current
+from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
+from lidendrite.solver.control import StepController
+from lidendrite.solver.observables import Observables
+from lidendrite.solver.problem import CellProblem, SolverSettings
+from lidendrite.solver.protocol import schedule, segment_at
+
+log = logging.getLogger("lidendrite")
+
+
+@dataclass
+class RunResult:
+    """How a run ended."""
+
+    status: str  # completed | depleted | short_circuit | failed
+    reason: str
+    time_s: float
+    steps: int
+    out_dir: Path
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Interface:
+    """An electrode boundary as seen by this rank: polyline + local nodes."""
+
+    xy: np.ndarray
+    nodes: np.ndarray
+    to_poly: np.ndarray
+    normals: np.ndarray
+    curvature: np.ndarray
+
+
+class _MeshState:
+    """Everything that lives on one mesh: the problem, observables, node maps, mesh motion."""
+
+    def __init__(self, sim: Simulation, cell_mesh):
+        cfg = sim.cfg
+        self.mesh = cell_mesh.mesh
+        self.facet_tags = cell_mesh.facet_tags
+        self.cell_tags = cell_mesh.cell_tags
+        self.problem = CellProblem(
+            self.mesh,
+            self.facet_tags,
+            sim.params,
+            counter_is_lithium=sim.counter_is_lithium,
+            galvanostatic=sim.galvanostatic,
+            moving=sim.moving,
+            solver=sim.solver_settings,
+            width_um=cfg.cell.width_um,
+        )
+        self.layout = NodeLayout(self.mesh)
+        self.observables = Observables(self.problem, sim.scaling)
+        self.mover = (
+            MeshMover(
+                self.mesh,
+                self.facet_tags,
+                self.layout,
+                self.problem.W,
+                kind=cfg.numerics.mesh_motion,
+                iterative=cfg.numerics.solver == "iterative",
+            )
+            if sim.moving
+            else None
+        )
+        self.anode: _Interface | None = None
+        self.counter: _Interface | None = None
+        self.refresh_interfaces(sim)
+
+    def refresh_interfaces(self, sim: Simulation) -> None:
+        """Re-read the electrode polylines, normals and curvature (after the mesh moved)."""
+        self.anode = self._interface(tags.ANODE, +1)
+        if sim.counter_is_lithium:
+            self.counter = self._interface(tags.COUNTER, -1)
+        if sim.moving:
+            p = self.problem
+            for itf, fn in ((self.anode, p.kappa_anode), (self.counter, p.kappa_counter)):
+                if itf is not None:
+                    self.layout.set_values(fn, itf.curvature[itf.to_poly], nodes=itf.nodes)
+                    fn.x.scatter_forward()
+        self.problem.update_geometry_constants()
+
+    def _interface(self, tag: int, side: int) -> _Interface:
+        poly = boundary_polyline(self.mesh, self.facet_tags, tag)
+        return _Interface(
+            xy=poly.xy,
+            nodes=np.asarray(poly.local_nodes),
+            to_poly=np.asarray(poly.local_to_polyline),
+            normals=polyline_normals(poly.xy, side=side),
+            curvature=polyline_curvature(poly.xy, side=side),
+        )
+
+    def polyline_values(self, itf: _Interface, node_values: np.ndarray) -> np.ndarray:
+        """Per-polyline-vertex values from per-local-node values (collective)."""
+        out = np.full(len(itf.xy), -np.inf)
+        out[itf.to_poly] = node_values[itf.nodes]
+        return self.mesh.comm.allreduce(out, op=MPI.MAX)
+
+    def plating_current_nodal(self, sim: Simulation, itf: _Interface, phi_s: float) -> np.ndarray:
+        """Scaled Butler–Volmer plating current at every vertex of an electrode polyline."""
+        p = self.problem
+        c = self.polyline_values(itf, self.layout.values(p.c)) + sim.params.c_fixed
+        phi = self.polyline_values(itf, self.layout.values(p.phi))
+        eta = phi_s - phi
+        if sim.moving:
+            eta = eta + sim.params.capillary * itf.curvature
+        return plating_current(
+            c,
+            eta,
+            exchange_current=sim.params.exchange_current,
+            alpha_anodic=sim.params.alpha_anodic,
+            alpha_cathodic=sim.params.alpha_cathodic,
+        )
+
+    def cell_voltage_scaled(self) -> float:
+        """The global unknown V (shared by all ranks)."""
+        arr = self.problem.v.x.array
+        return self.mesh.comm.allreduce(arr[0] if arr.size else -np.inf, op=MPI.MAX)
+
+
+class Simulation:
+    """One run of the cell model. Use :func:`run`."""
+
+    def __init__(self, cfg: Config, out_dir: Path, comm: MPI.Comm):
+        self.cfg = cfg
+        self.comm = comm
+        self.out_dir = Path(out_dir)
+        temperature = cfg.operation.temperature_K
+        self.transport = materials.transport_properties(cfg.electrolyte, temperature)
+        self.i0_A_per_m2 = materials.exchange_current_density(cfg.kinetics, temperature)
+        self.scaling: Scaling = make_scaling(
+            self.transport.salt_concentration_mol_per_m3,
+            self.transport.diffusivity_cation_m2_per_s,
+            temperature,
+        )
+        self.params: CellParameters = cell_parameters(
+            self.scaling,
+            diffusivity_cation_m2_per_s=self.transport.diffusivity_cation_m2_per_s,
+            diffusivity_anion_m2_per_s=self.transport.diffusivity_anion_m2_per_s,
+            exchange_current_density_A_per_m2=self.i0_A_per_m2,
+            alpha_anodic=cfg.kinetics.alpha_anodic,
+            alpha_cathodic=cfg.kinetics.alpha_cathodic,
+            surface_energy_J_per_m2=cfg.kinetics.surface_energy_J_per_m2,
+            molar_volume_m3_per_mol=cfg.kinetics.molar_volume_m3_per_mol,
+        )
+        self.counter_is_lithium = cfg.cell.counter_electrode == "lithium"
+        self.galvanostatic = cfg.operation.mode == "galvanostatic"
+        self.moving = bool(cfg.numerics.moving_boundary)
+        num = cfg.numerics
+        self.solver_settings = SolverSettings(
+            kind=num.solver,
+            rtol=num.newton_rtol,
+            atol=num.newton_atol,
+            max_iterations=num.newton_max_iterations,
+        )
+        self.segments = schedule(protocol_steps(cfg), 1)
+        self.t_end = self.segments[-1].end_s
+        self.every_s = cfg.output.every_s or self.t_end / 40.0
+        self.controller = StepController(
+            dt_min_s=num.dt_min_s,
+            dt_max_s=num.dt_max_s,
+            growth_max=num.dt_growth_max,
+            target_iterations=num.target_newton_iterations,
+            max_change=num.max_concentration_change,
+        )
+        self.remesh_count = 0
+        self.inventory_correction = 0.0
+        self.li_plated_um = 0.0
+        self.state: _MeshState | None = None
+        self.segment_index = 0
+        self.initial_mean_height_um = 0.0
+        self.timings = {"solve": 0.0, "motion": 0.0, "remesh": 0.0, "output": 0.0}
+
+    # -- set-up ---------------------------------------------------------------------------
+    def resolved_config(self) -> dict:
+        """Resolved config, versions and hash, as saved next to the results."""
+        data = config_to_dict(self.cfg)
+        data["_provenance"] = {
+            "config_hash": config_hash(self.cfg),
+            "versions": versions(),
+            "mpi_ranks": self.comm.size,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        data["_derived"] = {
+            k: {"value": v[0], "unit": v[1]} for k, v in materials.derived_quantities(self.cfg).items()
+        }
+        return data
+
+    def initial_guess(self, current_A_per_m2: float) -> None:
+        """Uniform salt, a 1-D ohmic + kinetic estimate of φ and V for the first Newton solve."""
+        p = self.state.problem
+        i_hat = current_A_per_m2 / self.scaling.current_A_per_m2
+        prm = self.params
+        p.c.x.array[:] = 1.0
+        p.c_n.x.array[:] = 1.0
+        p.c_nm1.x.array[:] = 1.0
+        kappa = prm.d_cation * (1.0 + prm.c_fixed) + prm.d_anion
+        bv = dict(
+            exchange_current=prm.exchange_current,
+            alpha_anodic=prm.alpha_anodic,
+            alpha_cathodic=prm.alpha_cathodic,
+        )
+        thickness = self.cfg.cell.thickness_um
+        if self.counter_is_lithium:
+            phi_top = -overpotential_for_current(-i_hat, **bv)
+        else:
+            phi_top = 0.0
+        y = self.state.layout.values(p.c) * 0 + self.state.mesh.geometry.x[:, 1]
+        self.state.layout.set_values(p.phi, phi_top - i_hat * (thickness - y) / kappa)
+        p.phi.x.scatter_forward()
+        v0 = phi_top - i_hat * thickness / kappa + overpotential_for_current(i_hat, **bv)
+        p.v.x.array[:] = v0
+
+    def set_control(self, seg) -> float:
+        """Load a protocol segment into the control constant; returns its SI value."""
+        p = self.state.problem
+        if self.galvanostatic:
+            p.control.value = seg.current_density_A_per_m2 / self.scaling.current_A_per_m2
+            return seg.current_density_A_per_m2
+        p.control.value = seg.voltage_V / self.scaling.thermal_voltage_V
+        return seg.voltage_V
+
+    # -- metrics --------------------------------------------------------------------------
+    def metrics(self) -> dict[str, float]:
+        """All metric columns of the current state (collective)."""
+        st = self.state
+        out = st.observables.evaluate()
+        s = self.scaling
+        xy = st.anode.xy
+        i_nodes = st.plating_current_nodal(self, st.anode, st.cell_voltage_scaled())
+        c_nodes = st.polyline_values(st.anode, st.layout.values(st.problem.c)) + self.params.c_fixed
+        width = self.cfg.cell.width_um
+        mean_h = _mean_height(xy, width)
+        tip = int(np.argmax(xy[:, 1]))
+        i_mean = out["current_density_A_per_m2"] / s.current_A_per_m2
+        out.update(
+            {
+                "c_anode_min_mol_per_m3": float(c_nodes.min()) * s.concentration_mol_per_m3,
+                "i_anode_max_A_per_m2": float(i_nodes.max()) * s.current_A_per_m2,
+                "i_anode_min_A_per_m2": float(i_nodes.min()) * s.current_A_per_m2,
+                "li_plated_um": self.li_plated_um,
+                "tip_height_um": float(xy[:, 1].max()) - self.initial_mean_height_um,
+                "mean_height_um": mean_h - self.initial_mean_height_um,
+                "roughness_rms_um": _rms_height(xy, width, mean_h),
+                "tip_current_ratio": float(i_nodes[tip] / i_mean) if abs(i_mean) > 0 else np.nan,
+                "anode_length_ratio": polyline_length(xy) / width,
+                "min_element_quality": min_quality(st.mesh),
+                "remesh_count": self.remesh_count,
+                "remesh_inventory_correction": self.inventory_correction,
+            }
+        )
+        if st.counter is not None:
+            out["counter_mean_height_um"] = _mean_height(st.counter.xy, width)
+        return out
+
+    # -- output ---------------------------------------------------------------------------
+    def frame(self, time_s: float, step: int) -> FrameData | None:
+        """Gather the fields on rank 0 as a frame (collective)."""
+        st = self.state
+        p = st.problem
+        s = self.scaling
+        import ufl
+
+        from lidendrite.physics.transport import current_density, nernst_planck_flux
+
+        if not hasattr(st, "_flux_forms"):
+            q = ufl.TestFunction(p.W)
+            one = ufl.as_vector([1.0] * st.mesh.geometry.dim)
+            n_plus = nernst_planck_flux(p.c + self.params.c_fixed, p.phi, self.params.d_cation, 1)
+            j = current_density(
+                p.c,
+                p.phi,
+                d_cation=self.params.d_cation,
+                d_anion=self.params.d_anion,
+                c_fixed=self.params.c_fixed,
+            )
+            st._flux_forms = [
+                dolfinx.fem.form(ufl.inner(n_plus, q) * ufl.dx),
+                dolfinx.fem.form(ufl.inner(j, q) * ufl.dx),
+                dolfinx.fem.form(ufl.inner(one, q) * ufl.dx),
+            ]
+            st._flux_fn = dolfinx.fem.Function(p.W)
+        vecs = []
+        for form in st._flux_forms:
+            b = dolfinx.fem.assemble_vector(form)
+            b.scatter_reverse(dolfinx.la.InsertMode.add)
+            b.scatter_forward()
+            vecs.append(b.array.copy())
+        flux = vecs[0] / vecs[2]
+        cur = vecs[1] / vecs[2]
+        lay = st.layout
+
+        def nodes_of(arr):
+            st._flux_fn.x.array[:] = arr
+            return lay.values(st._flux_fn)
+
+        c = lay.values(p.c)
+        arrays = {
+            "c_cation_mol_per_m3": (c + self.params.c_fixed) * s.concentration_mol_per_m3,
+            "c_anion_mol_per_m3": c * s.concentration_mol_per_m3,
+            "potential_V": lay.values(p.phi) * s.thermal_voltage_V,
+            "flux_cation_mol_per_m2_s": nodes_of(flux) * s.flux_mol_per_m2_s,
+            "current_density_A_per_m2": nodes_of(cur) * s.current_A_per_m2,
+        }
+        data = lay.gather(arrays)
+        cell_tag_values = np.full(lay.num_owned_cells, tags.ELECTROLYTE, dtype=np.int32)
+        ct = st.cell_tags
+        owned = ct.indices < lay.num_owned_cells
+        cell_tag_values[ct.indices[owned]] = ct.values[owned]
+        cell_tags_all = lay.gather_cells(cell_tag_values)
+        facets, facet_values = self._tagged_facets()
+        if data is None:
+            return None
+        boundaries = {"anode": st.anode.xy}
+        if st.counter is not None:
+            boundaries["counter"] = st.counter.xy
+        return FrameData(
+            time_s=time_s,
+            step=step,
+            segment=self.remesh_count,
+            points_um=data["points"],
+            triangles=data["cells"],
+            cell_tags=cell_tags_all,
+            point_data={k: data[k] for k in arrays},
+            boundaries=boundaries,
+            facets=facets,
+            facet_tags=facet_values,
+            meta={
+                "title": self.cfg.title,
+                "width_um": self.cfg.cell.width_um,
+                "thickness_um": self.cfg.cell.thickness_um,
+                "counter_electrode": self.cfg.cell.counter_electrode,
+                "temperature_K": self.cfg.operation.temperature_K,
+                "preset": self.cfg.electrolyte.preset,
+                "initial_anode_y_um": self.initial_mean_height_um,
+            },
+        )
+
+    def _tagged_facets(self):
+        """Tagged facets as global node pairs, gathered on rank 0 (collective)."""
+        st = self.state
+        mesh = st.mesh
+        fdim = mesh.topology.dim - 1
+        mesh.topology.create_connectivity(fdim, 0)
+        f2v = mesh.topology.connectivity(fdim, 0)
+        nfo = mesh.topology.index_map(fdim).size_local
+        idx = st.facet_tags.indices
+        keep = idx < nfo
+        idx, vals = idx[keep], st.facet_tags.values[keep]
+        # vertex -> geometry node through the cells
+        c2v = mesh.topology.connectivity(mesh.topology.dim, 0).array.reshape(-1, 3)
+        v2n = np.empty(mesh.topology.index_map(0).size_local + mesh.topology.index_map(0).num_ghosts,
+                       dtype=np.int64)
+        v2n[c2v.ravel()] = mesh.geometry.dofmap.ravel()
+        pairs = np.array([f2v.links(f) for f in idx], dtype=np.int64).reshape(-1, 2)
+        gpairs = st.layout.global_ids[v2n[pairs]] if len(pairs) else pairs
+        parts = mesh.comm.gather((gpairs, vals), root=0)
+        if mesh.comm.rank != 0:
+            return None, None
+        return (
+            np.concatenate([p[0] for p in parts]).astype(np.int64),
+            np.concatenate([p[1] for p in parts]).astype(np.int32),
+        )
+
+    # -- moving boundary ------------------------------------------------------------------
+    def move_boundaries(self, dt_hat: float) -> None:
+        """Explicit boundary motion at v_n = iΩ/F over the coming step, extended by ALE."""
+        st = self.state
+        v_scaled = st.cell_voltage_scaled()
+        nodes, disp = [], []
+        for itf, phi_s in ((st.anode, v_scaled), (st.counter, 0.0)):
+            if itf is None:
+                continue
+            i_p = st.plating_current_nodal(self, itf, phi_s)
+            d = (self.params.front_speed * dt_hat * i_p)[:, None] * itf.normals
+            nodes.append(itf.nodes)
+            disp.append(d[itf.to_poly])
+        u = st.mover.solve(np.concatenate(nodes), np.concatenate(disp))
+        st.problem.disp1.x.array[:] = u.x.array
+        st.mover.move(u)
+        st.refresh_interfaces(self)
+
+    def undo_motion(self) -> None:
+        """Move the mesh back after a rejected step."""
+        st = self.state
+        st.mover.move(st.problem.disp1, sign=-1.0)
+        st.problem.disp1.x.array[:] = 0.0
+        st.refresh_interfaces(self)
+
+    def remesh(self) -> None:
+        """Rebuild the mesh from the current electrode polylines and transfer the fields."""
+        t0 = time.perf_counter()
+        cfg = self.cfg
+        old = self.state
+        h = cfg.mesh.size_at_anode_um
+        anode_xy = resample_polyline(old.anode.xy, h)
+        if old.counter is not None:
+            counter_xy = resample_polyline(old.counter.xy, h)
+        else:
+            counter_xy = np.array([[0.0, cfg.cell.thickness_um], [cfg.cell.width_um, cfg.cell.thickness_um]])
+            counter_xy = resample_polyline(counter_xy, cfg.mesh.size_bulk_um)
+        cell_mesh = build_cell(
+            self.comm,
+            anode_xy,
+            counter_xy,
+            size_at_anode_um=h,
+            size_bulk_um=cfg.mesh.size_bulk_um,
+            grading_distance_um=cfg.mesh.grading_distance_um,
+            refine_counter=self.counter_is_lithium,
+        )
+        new = _MeshState(self, cell_mesh)
+        inventory_before = old.observables.integrals()["anion"]
+        padding = 0.5 * h
+        for f_new, f_old in ((new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)):
+            _transfer(f_new, f_old, padding)
+        new.problem.v.x.array[:] = old.cell_voltage_scaled()
+        inventory_after = new.observables.integrals()["anion"]
+        ratio = inventory_before / inventory_after
+        new.problem.c.x.array[:] = (new.problem.c.x.array + self.params.c_fixed) * ratio - self.params.c_fixed
+        new.problem.c_n.x.array[:] = new.problem.c.x.array
+        new.problem.c_nm1.x.array[:] = new.problem.c.x.array
+        self.inventory_correction = ratio - 1.0
+        self.state = new
+        self.remesh_count += 1
+        self.timings["remesh"] += time.perf_counter() - t0
+        log.info(
+            "remesh %d: %d cells, inventory correction %.2e",
+            self.remesh_count,
+            new.mesh.topology.index_map(2).size_global,
+            self.inventory_correction,
+        )
+
+    def short_circuit(self) -> bool:
+        """True when the anode comes within the configured distance of the counter electrode."""
+        st = self.state
+        top = (
+            st.counter.xy
+            if st.counter is not None
+            else np.array([[0.0, self.cfg.cell.thickness_um], [self.cfg.cell.width_um, self.cfg.cell.thickness_um]])
+        )
+        gap = _min_distance(st.anode.xy, top)
+        return gap < self.cfg.numerics.short_circuit_distance_um
+
+    # -- the time loop --------------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Run the whole protocol."""
+        cfg = self.cfg
+        t_wall = time.perf_counter()
+        recorder = Recorder(self.out_dir, self.comm, self.resolved_config())
+        try:
+            result = self._run(recorder)
+        except (SolverError, GeometryError) as err:
+            result = RunResult("failed", str(err), math.nan, 0, self.out_dir)
+        except Exception as err:
+            recorder.write_status("failed", reason=f"{type(err).__name__}: {err}")
+            recorder.close()
+            raise
+        result.info.setdefault("wall_time_s", time.perf_counter() - t_wall)
+        result.info.setdefault("timings_s", dict(self.timings))
+        recorder.write_status(
+            result.status,
+            reason=result.reason,
+            time_s=result.time_s,
+            steps=result.steps,
+            remesh_count=self.remesh_count,
+            config_hash=config_hash(cfg),
+            **result.info,
+        )
+        recorder.close()
+        log.info("%s: %s (t = %.4g s, %d steps)", result.status, result.reason, result.time_s, result.steps)
+        return result
+
+    def _run(self, rec: Recorder) -> RunResult:
+        cfg = self.cfg
+        s = self.scaling
+        t_mesh = time.perf_counter()
+        self.state = _MeshState(self, cell_from_config(self.comm, cfg))
+        self.initial_mean_height_um = 0.0
+        log.info(
+            "mesh: %d cells, %d vertices (%.2f s)",
+            self.state.mesh.topology.index_map(2).size_global,
+            self.state.mesh.topology.index_map(0).size_global,
+            time.perf_counter() - t_mesh,
+        )
+        first = self.segments[0]
+        i_guess = first.current_density_A_per_m2 if self.galvanostatic else 0.0
+        self.initial_guess(i_guess or 0.0)
+        t = 0.0
+        step = 0
+        dt = cfg.numerics.dt_initial_s
+        dt_prev = None
+        next_output = 0.0
+        order = 1
+        threshold = cfg.operation.depletion_threshold * s.concentration_mol_per_m3
+        prev_metrics = None
+        last_progress = -math.inf
+        # t = 0: solve the initial (consistent) state with a tiny step so that φ and V match.
+        self.set_control(first)
+        ok, _ = self._solve_step(cfg.numerics.dt_min_s, None, order=1, move=False)
+        if not ok:
+            raise SolverError("could not find a consistent initial state (Newton diverged at t = 0)")
+        self.state.problem.accept()
+        m = self.metrics()
+        m.update(time_s=0.0, dt_s=0.0, step=0, newton_iterations=0)
+        rec.metrics(m)
+        rec.frame(self.frame(0.0, 0))
+        next_output = self.every_s
+        prev_metrics = m
+        eps = 1e-12 * self.t_end
+        while t < self.t_end - eps:
+            k = segment_at(self.segments, t, eps)
+            seg = self.segments[k]
+            self.set_control(seg)
+            if k != self.segment_index:
+                self.segment_index = k
+                order, dt_prev = 1, None  # restart BDF at a jump of the control
+            dt = min(dt, cfg.numerics.dt_max_s, self._motion_dt_limit())
+            dt = _land_on(t, dt, min(seg.end_s, next_output), eps)
+            ok, its = self._solve_step(dt, dt_prev, order=order, move=self.moving)
+            if not ok:
+                dt = self.controller.after_failure(dt)
+                if dt < cfg.numerics.dt_min_s:
+                    return RunResult(
+                        "failed",
+                        f"time step fell below numerics.dt_min_s = {cfg.numerics.dt_min_s:g} s "
+                        f"at t = {t:.6g} s (Newton did not converge)",
+                        t,
+                        step,
+                        self.out_dir,
+                    )
+                continue
+            change = self._max_change()
+            p = self.state.problem
+            p.accept()
+            t += dt
+            step += 1
+            m = self.metrics()
+            self.li_plated_um += (
+                dt * m["current_density_A_per_m2"] * cfg.kinetics.molar_volume_m3_per_mol / F * 1e6
+            )
+            m.update(
+                time_s=t, dt_s=dt, step=step, newton_iterations=its, li_plated_um=self.li_plated_um
+            )
+            rec.metrics(m)
+            if abs(t - next_output) <= eps or t >= next_output:
+                t0 = time.perf_counter()
+                rec.frame(self.frame(t, step))
+                self.timings["output"] += time.perf_counter() - t0
+                next_output = min(next_output + self.every_s, self.t_end)
+            now = time.perf_counter()
+            if now - last_progress >= cfg.output.progress_every_s:
+                last_progress = now
+                log.info(
+                    "t = %-10.4g s (%5.1f%%)  dt = %-9.3g s  Newton %2d  V = %+.4f V  "
+                    "c_min = %.4g mol/m3%s",
+                    t,
+                    100 * t / self.t_end,
+                    dt,
+                    its,
+                    m["cell_voltage_V"],
+                    m["c_anode_min_mol_per_m3"],
+                    f"  tip = {m['tip_height_um']:.3f} um" if self.moving else "",
+                )
+            # events
+            if cfg.operation.stop_on_depletion and m["c_anode_min_mol_per_m3"] < threshold:
+                t_dep = _crossing_time(prev_metrics, m, threshold)
+                rec.frame(self.frame(t, step))
+                return RunResult(
+                    "depleted",
+                    f"Li+ at the plating surface fell below {threshold:.4g} mol/m3",
+                    t,
+                    step,
+                    self.out_dir,
+                    {"depletion_time_s": t_dep},
+                )
+            if self.moving:
+                if self.short_circuit():
+                    rec.frame(self.frame(t, step))
+                    return RunResult(
+                        "short_circuit",
+                        "the Li deposit reached the counter electrode",
+                        t,
+                        step,
+                        self.out_dir,
+                        {"short_circuit_time_s": t},
+                    )
+                if m["min_element_quality"] < cfg.numerics.remesh_min_quality:
+                    self.remesh()
+                    order, dt_prev = 1, None
+                    dt = self.controller.next_dt(dt, its, change)
+                    prev_metrics = m
+                    continue
+            dt_prev, order = dt, (2 if cfg.numerics.time_scheme == "bdf2" else 1)
+            dt = self.controller.next_dt(dt, its, change)
+            prev_metrics = m
+        return RunResult("completed", "protocol finished", t, step, self.out_dir)
+
+    def _solve_step(self, dt: float, dt_prev: float | None, *, order: int, move: bool):
+        """Attempt one step; on failure the state (and mesh) is left as before."""
+        st = self.state
+        p = st.problem
+        s = self.scaling
+        p.save()
+        dt_hat = dt / s.time_s
+        p.set_bdf(order, dt_hat, None if dt_prev is None else dt_prev / s.time_s)
+        if move:
+            t0 = time.perf_counter()
+            self.move_boundaries(dt_hat)
+            self.timings["motion"] += time.perf_counter() - t0
+            if min_quality(st.mesh) <= 0.0:
+                self.undo_motion()
+                p.restore()
+                return False, 0
+        t0 = time.perf_counter()
+        ok, its = p.solve()
+        self.timings["solve"] += time.perf_counter() - t0
+        if not ok:
+            p.restore()
+            if move:
+                self.undo_motion()
+        return ok, its
+
+    def _max_change(self) -> float:
+        p = self.state.problem
+        local = np.max(np.abs(p.c.x.array - p.c_n.x.array)) if p.c.x.array.size else 0.0
+        return self.comm.allreduce(local, op=MPI.MAX)
+
+    def _motion_dt_limit(self) -> float:
+        """Cap dt so that the fastest boundary point moves at most a fifth of the anode mesh size."""
+        if not self.moving or self.state is None:
+            return math.inf
+        st = self.state
+        i_max = np.max(np.abs(st.plating_current_nodal(self, st.anode, st.cell_voltage_scaled())))
+        speed_um_per_s = self.params.front_speed * i_max / self.scaling.time_s
+        if speed_um_per_s <= 0:
+            return math.inf
+        return 0.2 * self.cfg.mesh.size_at_anode_um / speed_um_per_s
+
+
+def _land_on(t: float, dt: float, target: float, eps: float) -> float:
+    """Shorten ``dt`` so that steps land exactly on ``target`` without a sliver step before it."""
+    remaining = target - t
+    if dt >= remaining - eps:
+        return remaining
+    if dt > 0.5 * remaining:
+        return 0.5 * remaining
+    return dt
+
+
+def _transfer(f_new, f_old, padding: float) -> None:
+    """Interpolate a P1 field onto a non-matching mesh (collective)."""
+    V_new = f_new.function_space
+    mesh_new = V_new.mesh
+    cells = np.arange(mesh_new.topology.index_map(mesh_new.topology.dim).size_local, dtype=np.int32)
+    data = dolfinx.fem.create_interpolation_data(V_new, f_old.function_space, cells, padding=padding)
+    f_new.interpolate_nonmatching(f_old, cells, data)
+    f_new.x.scatter_forward()
+
+
+def _mean_height(xy: np.ndarray, width: float) -> float:
+    return float(np.trapezoid(xy[:, 1], xy[:, 0]) / width)
+
+
+def _rms_height(xy: np.ndarray, width: float, mean: float) -> float:
+    return float(np.sqrt(max(np.trapezoid((xy[:, 1] - mean) ** 2, xy[:, 0]) / width, 0.0)))
+
+
+def _min_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Smallest distance from the vertices of polyline ``a`` to the segments of polyline ``b``."""
+    p0, p1 = b[:-1], b[1:]
+    d = p1 - p0
+    L2 = np.maximum((d**2).sum(axis=1), 1e-300)
+    best = np.inf
+    for pt in a:
+        tt = np.clip(((pt - p0) * d).sum(axis=1) / L2, 0.0, 1.0)
+        proj = p0 + tt[:, None] * d
+        best = min(best, float(np.sqrt(((proj - pt) ** 2).sum(axis=1)).min()))
+    return best
+
+
+def _crossing_time(before: dict | None, after: dict, threshold: float) -> float:
+    """Time at which c_anode_min crossed ``threshold`` (linear interpolation between steps)."""
+    if before is None:
+        return after["time_s"]
+    c0, c1 = before["c_anode_min_mol_per_m3"], after["c_anode_min_mol_per_m3"]
+    t0, t1 = before["time_s"], after["time_s"]
+    if c0 == c1:
+        return t1
+    return t0 + (c0 - threshold) / (c0 - c1) * (t1 - t0)
+
+
+def run(cfg: Config, out_dir: Path | None = None, comm: MPI.Comm = MPI.COMM_WORLD) -> RunResult:
+    """Run one configured case and write its results to ``out_dir`` (default ``output.dir``)."""
+    out = Path(out_dir) if out_dir is not None else Path(cfg.output.dir)
+    return Simulation(cfg, out, comm).run()

@@ -1,0 +1,248 @@
+"""The discrete cell problem on one mesh: function spaces, unknowns, history and the SNES solver.
+
+A :class:`CellProblem` lives as long as its mesh. Moving the mesh (ALE) keeps it; a remesh builds
+a new one and the stepper transfers the fields. The physics comes from
+:func:`lidendrite.physics.cell.cell_residual`; this module only owns the state and the solver.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import basix.ufl
+import numpy as np
+import ufl
+
+from lidendrite.fem import PETSc, dolfinx
+from lidendrite.geometry import tags
+from lidendrite.physics.cell import Electrode, cell_residual
+from lidendrite.physics.transport import storage
+from lidendrite.scaling import CellParameters
+
+_prefix_counter = itertools.count()
+
+DIRECT_OPTIONS = {
+    "snes_type": "newtonls",
+    "snes_linesearch_type": "bt",
+    "ksp_type": "preonly",
+    "pc_type": "lu",
+    "pc_factor_mat_solver_type": "mumps",
+}
+ITERATIVE_OPTIONS = {
+    "snes_type": "newtonls",
+    "snes_linesearch_type": "bt",
+    "ksp_type": "gmres",
+    "ksp_gmres_restart": 200,
+    "ksp_rtol": 1e-10,
+    "ksp_max_it": 2000,
+    "pc_type": "asm",
+    "pc_asm_overlap": 2,
+    "sub_pc_type": "ilu",
+    "sub_pc_factor_levels": 2,
+}
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Nonlinear/linear solver settings (from ``numerics``)."""
+
+    kind: str = "direct"
+    rtol: float = 1e-10
+    atol: float = 1e-12
+    max_iterations: int = 25
+
+    def petsc_options(self) -> dict:
+        """PETSc options for SNES and its KSP/PC."""
+        base = dict(DIRECT_OPTIONS if self.kind == "direct" else ITERATIVE_OPTIONS)
+        base.update(
+            {
+                "snes_rtol": self.rtol,
+                "snes_atol": self.atol,
+                "snes_stol": 1e-11,
+                "snes_max_it": self.max_iterations,
+                "snes_error_if_not_converged": False,
+            }
+        )
+        return base
+
+
+class CellProblem:
+    """Unknowns, BDF history and SNES solver of the cell model on one mesh.
+
+    Args:
+        mesh, facet_tags: the cell mesh (µm) and its boundary tags.
+        params: scaled parameters.
+        counter_is_lithium: Li counter electrode (True) or bulk reservoir (False).
+        galvanostatic: current- (True) or voltage-controlled (False) cell.
+        moving: build the ALE terms (mesh displacement history and mesh velocity).
+        solver: solver settings.
+        width_um: projected electrode width W.
+    """
+
+    def __init__(
+        self,
+        mesh: dolfinx.mesh.Mesh,
+        facet_tags: dolfinx.mesh.MeshTags,
+        params: CellParameters,
+        *,
+        counter_is_lithium: bool,
+        galvanostatic: bool,
+        moving: bool,
+        solver: SolverSettings,
+        width_um: float,
+    ):
+        self.mesh = mesh
+        self.facet_tags = facet_tags
+        self.params = params
+        self.counter_is_lithium = counter_is_lithium
+        self.galvanostatic = galvanostatic
+        self.moving = moving
+        self.width_um = width_um
+        cell = mesh.basix_cell()
+        p1 = basix.ufl.element("Lagrange", cell.name, 1)
+        # c and φ get distinct space objects so that Dirichlet conditions (reservoir) are
+        # attached to the right block.
+        self.V = dolfinx.fem.functionspace(mesh, p1)
+        self.Vp = dolfinx.fem.functionspace(mesh, p1)
+        self.R = dolfinx.fem.functionspace(mesh, basix.ufl.real_element(cell.name, ()))
+        self.W = dolfinx.fem.functionspace(
+            mesh, basix.ufl.element("Lagrange", cell.name, 1, shape=(mesh.geometry.dim,))
+        )
+        fn = dolfinx.fem.Function
+        self.c = fn(self.V, name="c")
+        self.phi = fn(self.Vp, name="phi")
+        self.v = fn(self.R, name="V")
+        self.c_n = fn(self.V, name="c_n")
+        self.c_nm1 = fn(self.V, name="c_nm1")
+        self.kappa_anode = fn(self.V, name="kappa_anode")
+        self.kappa_counter = fn(self.V, name="kappa_counter")
+        self.disp1 = fn(self.W, name="disp_n")  # mesh displacement from level n to n+1
+        self.disp2 = fn(self.W, name="disp_nm1")  # mesh displacement from level n-1 to n
+        const = lambda value: dolfinx.fem.Constant(mesh, PETSc.ScalarType(value))  # noqa: E731
+        self.dt = const(1.0)
+        self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
+        self.control = const(0.0)
+        self.width_over_length = const(1.0)
+        self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
+
+        if moving:
+            eye = ufl.Identity(mesh.geometry.dim)
+            jac1 = ufl.det(eye - ufl.grad(self.disp1))
+            jac2 = ufl.det(eye - ufl.grad(self.disp1 + self.disp2))
+            history = [(self.a1, self.c_n * jac1), (self.a2, self.c_nm1 * jac2)]
+            mesh_velocity = self.disp1 / self.dt
+        else:
+            history = [(self.a1, self.c_n), (self.a2, self.c_nm1)]
+            mesh_velocity = None
+        storage_term = storage(self.c, history, self.a0, self.dt)
+        self.anode = Electrode(tags.ANODE, self.v, self.kappa_anode if moving else None)
+        self.counter = (
+            Electrode(tags.COUNTER, 0.0, self.kappa_counter if moving else None)
+            if counter_is_lithium
+            else None
+        )
+        tests = (ufl.TestFunction(self.V), ufl.TestFunction(self.Vp), ufl.TestFunction(self.R))
+        self.residual = cell_residual(
+            self.c,
+            self.phi,
+            self.v,
+            tests,
+            params,
+            ds=self.ds,
+            storage_term=storage_term,
+            anode=self.anode,
+            counter=self.counter,
+            galvanostatic=galvanostatic,
+            control=self.control,
+            width_over_length=self.width_over_length,
+            mesh_velocity=mesh_velocity,
+        )
+        self.bcs = self._reservoir_bcs() if not counter_is_lithium else []
+        prefix = f"lidendrite_cell_{next(_prefix_counter)}_"
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            self.residual,
+            [self.c, self.phi, self.v],
+            bcs=self.bcs,
+            kind="mpi",
+            petsc_options_prefix=prefix,
+            petsc_options=solver.petsc_options(),
+        )
+        self._saved: list[np.ndarray] | None = None
+        self._length_form = dolfinx.fem.form(
+            dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
+        )
+        self.update_geometry_constants()
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _reservoir_bcs(self) -> list:
+        fdim = self.mesh.topology.dim - 1
+        facets = self.facet_tags.find(tags.COUNTER)
+        dofs_c = dolfinx.fem.locate_dofs_topological(self.V, fdim, facets)
+        dofs_p = dolfinx.fem.locate_dofs_topological(self.Vp, fdim, facets)
+        one = dolfinx.fem.Constant(self.mesh, PETSc.ScalarType(1.0))
+        zero = dolfinx.fem.Constant(self.mesh, PETSc.ScalarType(0.0))
+        return [
+            dolfinx.fem.dirichletbc(one, dofs_c, self.V),
+            dolfinx.fem.dirichletbc(zero, dofs_p, self.Vp),
+        ]
+
+    def anode_length_um(self) -> float:
+        """Length of the plating electrode boundary (collective)."""
+        local = dolfinx.fem.assemble_scalar(self._length_form)
+        return self.mesh.comm.allreduce(local)
+
+    def update_geometry_constants(self) -> None:
+        """Refresh the constants that depend on the mesh geometry (call after moving it)."""
+        self.width_over_length.value = self.width_um / self.anode_length_um()
+
+    # -- time levels ----------------------------------------------------------------------
+    def set_bdf(self, order: int, dt: float, dt_prev: float | None) -> None:
+        """Variable-step BDF1/BDF2 coefficients for the step ``dt`` (scaled time)."""
+        self.dt.value = dt
+        if order == 1 or dt_prev is None:
+            self.a0.value, self.a1.value, self.a2.value = 1.0, -1.0, 0.0
+        else:
+            w = dt / dt_prev
+            self.a0.value = (1 + 2 * w) / (1 + w)
+            self.a1.value = -(1 + w)
+            self.a2.value = w * w / (1 + w)
+
+    def save(self) -> None:
+        """Remember the current unknowns (to restore after a rejected step)."""
+        self._saved = [self.c.x.array.copy(), self.phi.x.array.copy(), self.v.x.array.copy()]
+
+    def restore(self) -> None:
+        """Restore the unknowns saved by :meth:`save`."""
+        assert self._saved is not None
+        for f, a in zip((self.c, self.phi, self.v), self._saved, strict=True):
+            f.x.array[:] = a
+
+    def accept(self) -> None:
+        """Shift the history after an accepted step."""
+        self.c_nm1.x.array[:] = self.c_n.x.array
+        self.c_n.x.array[:] = self.c.x.array
+        self.disp2.x.array[:] = self.disp1.x.array
+        self.disp1.x.array[:] = 0.0
+
+    # -- solve ----------------------------------------------------------------------------
+    def solve(self) -> tuple[bool, int]:
+        """Run SNES; returns (converged, Newton iterations). Never raises on divergence."""
+        snes = self.problem.solver
+        try:
+            self.problem.solve()
+        except PETSc.Error:
+            return False, snes.getIterationNumber()
+        reason = snes.getConvergedReason()
+        its = snes.getIterationNumber()
+        ok = reason > 0 and np.all(np.isfinite(self.c.x.array))
+        if ok:
+            local_min = self.c.x.array.min() if self.c.x.array.size else np.inf
+            ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) + self.params.c_fixed > 0.0
+        return bool(ok), int(its)
+
+
+def _mpi_min():
+    from mpi4py import MPI
+
+    return MPI.MIN
