@@ -100,6 +100,7 @@ class _MeshState:
         )
         self.anode: _Interface | None = None
         self.counter: _Interface | None = None
+        self.fresh_quality = min_quality(self.mesh)
         self.refresh_interfaces(sim)
 
     def refresh_interfaces(self, sim: Simulation) -> None:
@@ -407,7 +408,7 @@ class Simulation:
             if itf is None:
                 continue
             i_p = st.plating_current_nodal(self, itf, phi_s)
-            d = (self.params.front_speed * dt_hat * i_p)[:, None] * itf.normals
+            d = boundary_displacement(self.params.front_speed * dt_hat * i_p, itf.normals)
             nodes.append(itf.nodes)
             disp.append(d[itf.to_poly])
         u = st.mover.solve(np.concatenate(nodes), np.concatenate(disp))
@@ -464,6 +465,11 @@ class Simulation:
             new.mesh.topology.index_map(2).size_global,
             self.inventory_correction,
         )
+
+    def _remesh_threshold(self) -> float:
+        """Remesh below ``numerics.remesh_min_quality``, or below half the quality the mesh had
+        when it was made if that is lower (so a fresh mesh is never remeshed at once)."""
+        return min(self.cfg.numerics.remesh_min_quality, 0.5 * self.state.fresh_quality)
 
     def short_circuit(self) -> bool:
         """True when the anode comes within the configured distance of the counter electrode."""
@@ -619,7 +625,7 @@ class Simulation:
                         self.out_dir,
                         {"short_circuit_time_s": t},
                     )
-                if m["min_element_quality"] < cfg.numerics.remesh_min_quality:
+                if m["min_element_quality"] < self._remesh_threshold():
                     self.remesh()
                     order, dt_prev = 1, None
                     dt = self.controller.next_dt(dt, its, change)
@@ -661,15 +667,43 @@ class Simulation:
         return self.comm.allreduce(local, op=MPI.MAX)
 
     def _motion_dt_limit(self) -> float:
-        """Cap dt so that the fastest boundary point moves at most a fifth of the anode mesh size."""
+        """Cap dt for the explicit boundary motion.
+
+        The non-uniform part of the boundary velocity (what changes the shape) may move a point by
+        at most a fifth of the anode mesh size per step; the uniform part (a translation the
+        mesh follows rigidly) by at most two mesh sizes.
+        """
         if not self.moving or self.state is None:
             return math.inf
         st = self.state
-        i_max = np.max(np.abs(st.plating_current_nodal(self, st.anode, st.cell_voltage_scaled())))
-        speed_um_per_s = self.params.front_speed * i_max / self.scaling.time_s
-        if speed_um_per_s <= 0:
-            return math.inf
-        return 0.2 * self.cfg.mesh.size_at_anode_um / speed_um_per_s
+        i_p = st.plating_current_nodal(self, st.anode, st.cell_voltage_scaled())
+        to_um_per_s = self.params.front_speed / self.scaling.time_s
+        h = self.cfg.mesh.size_at_anode_um
+        limits = [math.inf]
+        spread = float(np.max(np.abs(i_p - i_p.mean()))) * to_um_per_s
+        peak = float(np.max(np.abs(i_p))) * to_um_per_s
+        if spread > 0:
+            limits.append(0.2 * h / spread)
+        if peak > 0:
+            limits.append(2.0 * h / peak)
+        return min(limits)
+
+
+def boundary_displacement(normal_step_um: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """Displacement of boundary vertices that advances them by ``normal_step_um`` along ``normals``.
+
+    Only the normal component is physical. Where the surface is a graph over x (|n_y| large) the
+    vertices move vertically, so they keep their x positions and do not drift along the surface
+    (which would bunch them in valleys and spread them on crests); where the surface is steep
+    they move along the normal. The two are blended smoothly for 0.3 < |n_y| < 0.7.
+    """
+    ny = normals[:, 1]
+    w = np.clip((np.abs(ny) - 0.3) / 0.4, 0.0, 1.0)
+    along_normal = normal_step_um[:, None] * normals
+    vertical = np.zeros_like(normals)
+    safe = np.where(np.abs(ny) > 1e-12, ny, 1.0)
+    vertical[:, 1] = normal_step_um / safe
+    return (1.0 - w)[:, None] * along_normal + w[:, None] * vertical
 
 
 def _land_on(t: float, dt: float, target: float, eps: float) -> float:
