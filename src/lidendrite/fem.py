@@ -11,9 +11,10 @@ import importlib.util
 if importlib.util.find_spec("dolfinx_solver") is not None:  # pragma: no branch
     import dolfinx_solver  # noqa: F401
 
+from petsc4py import PETSc  # noqa: E402
+
 import dolfinx  # noqa: E402
 import dolfinx.fem.petsc  # noqa: E402
-from petsc4py import PETSc  # noqa: E402
 
 __all__ = ["PETSc", "dolfinx", "versions"]
 

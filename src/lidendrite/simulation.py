@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from mpi4py import MPI
+
+import numpy as np
 
 from lidendrite import materials
 from lidendrite.config import Config, config_hash, config_to_dict, protocol_steps
@@ -218,7 +219,8 @@ class Simulation:
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         data["_derived"] = {
-            k: {"value": v[0], "unit": v[1]} for k, v in materials.derived_quantities(self.cfg).items()
+            k: {"value": v[0], "unit": v[1]}
+            for k, v in materials.derived_quantities(self.cfg).items()
         }
         return data
 
@@ -385,8 +387,10 @@ class Simulation:
         idx, vals = idx[keep], st.facet_tags.values[keep]
         # vertex -> geometry node through the cells
         c2v = mesh.topology.connectivity(mesh.topology.dim, 0).array.reshape(-1, 3)
-        v2n = np.empty(mesh.topology.index_map(0).size_local + mesh.topology.index_map(0).num_ghosts,
-                       dtype=np.int64)
+        v2n = np.empty(
+            mesh.topology.index_map(0).size_local + mesh.topology.index_map(0).num_ghosts,
+            dtype=np.int64,
+        )
         v2n[c2v.ravel()] = mesh.geometry.dofmap.ravel()
         pairs = np.array([f2v.links(f) for f in idx], dtype=np.int64).reshape(-1, 2)
         gpairs = st.layout.global_ids[v2n[pairs]] if len(pairs) else pairs
@@ -433,7 +437,9 @@ class Simulation:
         if old.counter is not None:
             counter_xy = resample_polyline(old.counter.xy, h)
         else:
-            counter_xy = np.array([[0.0, cfg.cell.thickness_um], [cfg.cell.width_um, cfg.cell.thickness_um]])
+            counter_xy = np.array(
+                [[0.0, cfg.cell.thickness_um], [cfg.cell.width_um, cfg.cell.thickness_um]]
+            )
             counter_xy = resample_polyline(counter_xy, cfg.mesh.size_bulk_um)
         cell_mesh = build_cell(
             self.comm,
@@ -452,7 +458,9 @@ class Simulation:
         new.problem.v.x.array[:] = old.cell_voltage_scaled()
         inventory_after = new.observables.integrals()["anion"]
         ratio = inventory_before / inventory_after
-        new.problem.c.x.array[:] = (new.problem.c.x.array + self.params.c_fixed) * ratio - self.params.c_fixed
+        new.problem.c.x.array[:] = (
+            new.problem.c.x.array + self.params.c_fixed
+        ) * ratio - self.params.c_fixed
         new.problem.c_n.x.array[:] = new.problem.c.x.array
         new.problem.c_nm1.x.array[:] = new.problem.c.x.array
         self.inventory_correction = ratio - 1.0
@@ -467,8 +475,11 @@ class Simulation:
         )
 
     def _remesh_threshold(self) -> float:
-        """Remesh below ``numerics.remesh_min_quality``, or below half the quality the mesh had
-        when it was made if that is lower (so a fresh mesh is never remeshed at once)."""
+        """Element quality below which the mesh is rebuilt.
+
+        ``numerics.remesh_min_quality``, or half the quality the mesh had when it was made if that
+        is lower, so that a fresh mesh is never remeshed at once.
+        """
         return min(self.cfg.numerics.remesh_min_quality, 0.5 * self.state.fresh_quality)
 
     def short_circuit(self) -> bool:
@@ -477,7 +488,12 @@ class Simulation:
         top = (
             st.counter.xy
             if st.counter is not None
-            else np.array([[0.0, self.cfg.cell.thickness_um], [self.cfg.cell.width_um, self.cfg.cell.thickness_um]])
+            else np.array(
+                [
+                    [0.0, self.cfg.cell.thickness_um],
+                    [self.cfg.cell.width_um, self.cfg.cell.thickness_um],
+                ]
+            )
         )
         gap = _min_distance(st.anode.xy, top)
         return gap < self.cfg.numerics.short_circuit_distance_um
@@ -508,7 +524,13 @@ class Simulation:
             **result.info,
         )
         recorder.close()
-        log.info("%s: %s (t = %.4g s, %d steps)", result.status, result.reason, result.time_s, result.steps)
+        log.info(
+            "%s: %s (t = %.4g s, %d steps)",
+            result.status,
+            result.reason,
+            result.time_s,
+            result.steps,
+        )
         return result
 
     def _run(self, rec: Recorder) -> RunResult:
@@ -539,7 +561,9 @@ class Simulation:
         self.set_control(first)
         ok, _ = self._solve_step(cfg.numerics.dt_min_s, None, order=1, move=False)
         if not ok:
-            raise SolverError("could not find a consistent initial state (Newton diverged at t = 0)")
+            raise SolverError(
+                "could not find a consistent initial state (Newton diverged at t = 0)"
+            )
         self.state.problem.accept()
         m = self.metrics()
         m.update(time_s=0.0, dt_s=0.0, step=0, newton_iterations=0)
@@ -721,7 +745,9 @@ def _transfer(f_new, f_old, padding: float) -> None:
     V_new = f_new.function_space
     mesh_new = V_new.mesh
     cells = np.arange(mesh_new.topology.index_map(mesh_new.topology.dim).size_local, dtype=np.int32)
-    data = dolfinx.fem.create_interpolation_data(V_new, f_old.function_space, cells, padding=padding)
+    data = dolfinx.fem.create_interpolation_data(
+        V_new, f_old.function_space, cells, padding=padding
+    )
     f_new.interpolate_nonmatching(f_old, cells, data)
     f_new.x.scatter_forward()
 

@@ -32,8 +32,15 @@ class MeshMover:
         iterative: use CG + GAMG instead of a direct solve.
     """
 
-    def __init__(self, mesh, facet_tags, layout: NodeLayout, space, kind: str = "harmonic",
-                 iterative: bool = False):
+    def __init__(
+        self,
+        mesh,
+        facet_tags,
+        layout: NodeLayout,
+        space,
+        kind: str = "harmonic",
+        iterative: bool = False,
+    ):
         self.mesh = mesh
         self.layout = layout
         self.space = space
@@ -69,11 +76,17 @@ class MeshMover:
             else {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         )
         self.problem = dolfinx.fem.petsc.LinearProblem(
-            a, L, bcs=bcs, u=self.u, petsc_options=opts,
+            a,
+            L,
+            bcs=bcs,
+            u=self.u,
+            petsc_options=opts,
             petsc_options_prefix=f"lidendrite_ale_{next(_prefix)}_",
         )
 
-    def solve(self, node_indices: np.ndarray, node_displacements: np.ndarray) -> dolfinx.fem.Function:
+    def solve(
+        self, node_indices: np.ndarray, node_displacements: np.ndarray
+    ) -> dolfinx.fem.Function:
         """Displacement field for prescribed displacements of boundary nodes (collective).
 
         ``node_indices`` are local geometry nodes on the electrodes, ``node_displacements`` their

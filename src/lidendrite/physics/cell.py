@@ -64,7 +64,9 @@ def cell_residual(
     """Residual forms ``[anion balance, charge balance, cell control]``.
 
     Args:
-        c, phi, V: salt concentration, electrolyte potential, cell voltage (scaled).
+        c: salt (mobile-anion) concentration (scaled).
+        phi: electrolyte potential (scaled).
+        V: cell voltage, the global unknown (scaled).
         tests: test functions ``(q, r, s)`` of the three spaces.
         params: scaled cell parameters.
         ds: boundary measure carrying the facet tags.

@@ -44,7 +44,8 @@ def overpotential_for_current(
     for _ in range(100):
         f = exchange_current * (np.exp(-alpha_cathodic * eta) - np.exp(alpha_anodic * eta)) - i_p
         df = -exchange_current * (
-            alpha_cathodic * np.exp(-alpha_cathodic * eta) + alpha_anodic * np.exp(alpha_anodic * eta)
+            alpha_cathodic * np.exp(-alpha_cathodic * eta)
+            + alpha_anodic * np.exp(alpha_anodic * eta)
         )
         step = f / df
         eta -= step

@@ -6,9 +6,10 @@ are SI quantities named with their units.
 
 from __future__ import annotations
 
+from mpi4py import MPI
+
 import numpy as np
 import ufl
-from mpi4py import MPI
 
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
@@ -42,10 +43,9 @@ class Observables:
             forms["i_counter"] = electrode_current(p.c, p.phi, p.counter, p.params) * ds(
                 tags.COUNTER
             )
-            forms["eta_counter"] = (
-                overpotential(0.0, p.phi, capillary=p.params.capillary, curvature=p.counter.curvature)
-                * ds(tags.COUNTER)
-            )
+            forms["eta_counter"] = overpotential(
+                0.0, p.phi, capillary=p.params.capillary, curvature=p.counter.curvature
+            ) * ds(tags.COUNTER)
             forms["len_counter"] = 1.0 * ds(tags.COUNTER)
         else:
             n = ufl.FacetNormal(p.mesh)
@@ -76,7 +76,8 @@ class Observables:
             else np.nan,
             "current_density_A_per_m2": vals["i_anode"] / width * s.current_A_per_m2,
             "anode_overpotential_V": vals["eta_anode"] / vals["len_anode"] * s.thermal_voltage_V,
-            "c_anode_mean_mol_per_m3": vals["c_anode"] / vals["len_anode"]
+            "c_anode_mean_mol_per_m3": vals["c_anode"]
+            / vals["len_anode"]
             * s.concentration_mol_per_m3,
             "cation_inventory_mol_per_m": vals["cation"] * s.concentration_mol_per_m3 * LENGTH_M**2,
             "anion_inventory_mol_per_m": vals["anion"] * s.concentration_mol_per_m3 * LENGTH_M**2,

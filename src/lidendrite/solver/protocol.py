@@ -16,8 +16,10 @@ class Segment:
 
 
 def schedule(steps, repeat: int = 1) -> list[Segment]:
-    """Lay protocol steps (objects with ``current_density_A_per_m2``, ``voltage_V``,
-    ``duration_s``) end to end, ``repeat`` times."""
+    """Lay protocol steps end to end, ``repeat`` times.
+
+    Steps are objects with ``current_density_A_per_m2``, ``voltage_V`` and ``duration_s``.
+    """
     out: list[Segment] = []
     t = 0.0
     for _ in range(repeat):

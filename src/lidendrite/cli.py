@@ -1,0 +1,319 @@
+"""The ``lidendrite`` command.
+
+Sub-commands::
+
+    lidendrite run CONFIG.yaml [--set key=value ...] [--out DIR]
+    lidendrite check CONFIG.yaml [--set key=value ...] [--no-mesh]
+    lidendrite presets
+    lidendrite render ...
+
+Invalid input (a configuration error, a missing file) prints one line,
+``lidendrite: error: <message>``, on rank 0 and exits with status 2; other lidendrite errors
+exit with status 1. Under MPI every rank returns the same exit status and only rank 0 prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from lidendrite import __version__
+from lidendrite.config import Config, config_hash, load_config
+from lidendrite.errors import ConfigError, LidendriteError
+from lidendrite.materials import PRESETS, derived_quantities
+
+__all__ = ["build_parser", "config_warnings", "main"]
+
+#: Exit status of ``lidendrite run`` for each final status of a simulation.
+RUN_EXIT_CODES = {"completed": 0, "depleted": 0, "short_circuit": 0, "failed": 1}
+
+
+def _comm() -> Any:
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+def _is_root() -> bool:
+    return _comm().rank == 0
+
+
+def _echo(text: str = "", file: IO[str] | None = None) -> None:
+    """Print on rank 0 only."""
+    if _is_root():
+        print(text, file=file or sys.stdout, flush=True)
+
+
+def _error(message: str) -> None:
+    _echo(f"lidendrite: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser that prints (usage, errors, --version) on rank 0 only."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if _is_root():
+            super()._print_message(message, file)
+
+
+# --------------------------------------------------------------------------------------------
+# check
+# --------------------------------------------------------------------------------------------
+
+
+def config_warnings(cfg: Config, derived: dict[str, tuple[float, str, str]]) -> list[str]:
+    """Problems worth knowing before a run: likely depletion, ill-posedness, poor resolution.
+
+    Args:
+        cfg: Validated configuration.
+        derived: Its :func:`~lidendrite.materials.derived_quantities`.
+
+    Returns:
+        One line per warning (empty when nothing stands out).
+    """
+    out = []
+    if cfg.kinetics.surface_energy_J_per_m2 == 0:
+        out.append(
+            "kinetics.surface_energy_J_per_m2 = 0: without capillarity the moving-boundary "
+            "problem is ill-posed at short wavelengths (growth rate does not fall at large "
+            "wavenumber); results will depend on the mesh"
+        )
+    if "current_ratio" in derived and derived["current_ratio"][0] >= 1:
+        ratio, sand = derived["current_ratio"][0], derived["sand_time"][0]
+        out.append(
+            f"i/i_lim = {ratio:.3g} >= 1: the cell will deplete at the plating electrode; "
+            f"Sand's time ~ {sand:.3g} s (protocol {cfg.total_duration_s:.3g} s)"
+            + ("; the run stops there" if cfg.operation.stop_on_depletion else "")
+        )
+    el = cfg.electrolyte
+    if (
+        el.activation_energy_eV == 0
+        and abs(cfg.operation.temperature_K - el.reference_temperature_K) > 1
+    ):
+        out.append(
+            f"electrolyte.activation_energy_eV = 0 at T = {cfg.operation.temperature_K:g} K: "
+            f"transport properties keep their {el.reference_temperature_K:g} K values"
+        )
+    anode, h = cfg.cell.anode, cfg.mesh.size_at_anode_um
+    if anode.shape == "defect" and h > anode.defect_radius_um / 3:
+        out.append(
+            f"mesh.size_at_anode_um = {h:g}: fewer than 3 elements across the defect radius "
+            f"({anode.defect_radius_um:g} um)"
+        )
+    if anode.shape == "sinusoid" and h > anode.wavelength_um / 10:
+        out.append(
+            f"mesh.size_at_anode_um = {h:g}: fewer than 10 elements per wavelength "
+            f"({anode.wavelength_um:g} um)"
+        )
+    every = cfg.output.every_s
+    if every is not None and every > cfg.total_duration_s:
+        out.append(
+            f"output.every_s = {every:g}: longer than the protocol ({cfg.total_duration_s:g} s); "
+            "only the first and last frames are written"
+        )
+    return out
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    ]
+
+
+def _mesh_report(cfg: Config) -> str:
+    """Build the cell mesh (collective) and describe it in one line."""
+    try:
+        from lidendrite.geometry.cell import cell_from_config
+    except ImportError as exc:
+        return f"mesh: not built (the geometry module is not available: {exc})"
+    built = cell_from_config(_comm(), cfg)
+    mesh = getattr(built, "mesh", None)
+    if mesh is None and isinstance(built, tuple | list):
+        mesh = built[0]
+    mesh = mesh if mesh is not None else built
+    try:
+        topology = mesh.topology
+        n_cells = topology.index_map(topology.dim).size_global
+        n_vertices = topology.index_map(0).size_global
+    except AttributeError:
+        return f"mesh: built ({type(built).__name__}), sizes not available"
+    return f"mesh: {n_cells} cells, {n_vertices} vertices"
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config, args.overrides or ())
+    derived = derived_quantities(cfg)
+    el = cfg.electrolyte
+    source = f"preset {el.preset}" if el.preset else "given transport properties"
+    _echo(f"{args.config}: valid (config hash {config_hash(cfg)})")
+    _echo(f"title: {cfg.title}")
+    _echo(
+        f"cell: {cfg.cell.width_um:g} x {cfg.cell.thickness_um:g} um, anode "
+        f"{cfg.cell.anode.shape}, counter electrode {cfg.cell.counter_electrode}; "
+        f"electrolyte: {source}; {cfg.operation.mode}, {len(cfg.operation.protocol)} step(s) "
+        f"x {cfg.operation.repeat}, {cfg.total_duration_s:g} s"
+    )
+    _echo("derived quantities:")
+    rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in derived.items()]
+    for line in _table(rows):
+        _echo(line)
+    if args.mesh:
+        _echo(_mesh_report(cfg))
+    warnings = config_warnings(cfg, derived)
+    for w in warnings:
+        _echo(f"warning: {w}")
+    if not warnings:
+        _echo("no warnings")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# run, presets, render
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    overrides = list(args.overrides or ())
+    if args.out is not None:
+        overrides.append(f"output.dir={json.dumps(str(args.out))}")
+    cfg = load_config(args.config, overrides)
+    try:
+        from lidendrite import simulation
+    except ImportError as exc:
+        raise LidendriteError(f"the solver is not available: {exc}") from None
+    out_dir = Path(cfg.output.dir)
+    _echo(f"lidendrite {__version__}: {args.config} (config hash {config_hash(cfg)}) -> {out_dir}")
+    result = simulation.run(cfg, out_dir=out_dir, comm=_comm())
+    status = str(getattr(result, "status", "failed"))
+    _echo(f"lidendrite: run {status}")
+    return RUN_EXIT_CODES.get(status, 1)
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    header = ("name", "sigma (S/m)", "t+", "E_a (eV)", "i0 (A/m^2)", "source")
+    rows = [header]
+    for p in PRESETS.values():
+        i0 = (
+            "-"
+            if p.exchange_current_density_A_per_m2 is None
+            else f"{p.exchange_current_density_A_per_m2:g}"
+        )
+        rows.append(
+            (
+                p.name,
+                f"{p.conductivity_S_per_m:.3g}",
+                f"{p.transference_number:g}",
+                f"{p.activation_energy_eV:g}",
+                i0,
+                p.source,
+            )
+        )
+    for line in _table(rows, indent=""):
+        _echo(line)
+    _echo()
+    _echo("Values at 298.15 K (sigma, i0); c0 = 1 M unless set. Notes:")
+    for p in PRESETS.values():
+        _echo(textwrap.fill(f"{p.name}: {p.notes}", width=100, subsequent_indent="    "))
+    return 0
+
+
+def _add_render(subparsers: Any) -> None:
+    """Register ``render`` from :mod:`lidendrite.render.cli`, or a stub saying it is missing."""
+    try:
+        from lidendrite.render import cli as render_cli
+    except ImportError as exc:
+        reason = str(exc)
+    else:
+        render_cli.add_parser(subparsers)
+        return
+
+    def unavailable(args: argparse.Namespace) -> int:
+        raise LidendriteError(f"render is not available ({reason})")
+
+    p = subparsers.add_parser("render", help="render results (not available)")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=unavailable)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lidendrite`` command."""
+    parser = _Parser(
+        prog="lidendrite",
+        description="Finite-element simulation of Li dendrite growth in quasi-solid electrolytes.",
+    )
+    parser.add_argument("--version", action="version", version=f"lidendrite {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def config_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", type=Path, help="YAML configuration file")
+        p.add_argument(
+            "--set",
+            "-s",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a value, e.g. --set operation.current_density_A_per_m2=20 "
+            "(repeatable; VALUE is parsed as YAML)",
+        )
+
+    p = sub.add_parser("run", help="run a simulation")
+    config_args(p)
+    p.add_argument("--out", type=Path, default=None, help="output directory (output.dir)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="validate a configuration and print derived quantities")
+    config_args(p)
+    p.add_argument("--no-mesh", dest="mesh", action="store_false", help="do not build the mesh")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("presets", help="list the electrolyte presets")
+    p.set_defaults(func=_cmd_presets)
+
+    _add_render(sub)
+    return parser
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    except LidendriteError as exc:
+        _error(str(exc))
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lidendrite`` command.
+
+    Args:
+        argv: Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status, the same on every MPI rank (collective when run under MPI).
+    """
+    code = _dispatch(argv)
+    comm = _comm()
+    if comm.size > 1:
+        from mpi4py import MPI
+
+        code = comm.allreduce(code, op=MPI.MAX)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""Electrolyte presets, transport properties and derived quantities of a configuration.
+
+Presets are the measured electrolytes of the seed papers (one entry per electrolyte, with its
+citation). Transport properties follow from the conductivity and transference number by
+Nernst-Einstein for a 1:1 salt at concentration c0,
+
+    D+ = t+ sigma R T / (F^2 c0),   D- = (1 - t+) sigma R T / (F^2 c0),   D = 2 D+ D- / (D+ + D-),
+
+with Arrhenius temperature dependence sigma(T) = sigma_ref exp[-E_a/k_B (1/T - 1/T_ref)].
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lidendrite.constants import BOLTZMANN_EV_PER_K as K_B
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
+from lidendrite.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lidendrite.config import Config, ElectrolyteConfig, KineticsConfig
+
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "TransportProperties",
+    "arrhenius_factor",
+    "derived_quantities",
+    "exchange_current_density",
+    "get_preset",
+    "transport_properties",
+]
+
+#: S/cm -> S/m.
+S_PER_M_PER_S_PER_CM = 100.0
+#: mA/cm^2 -> A/m^2.
+A_PER_M2_PER_MA_PER_CM2 = 10.0
+#: Exchange current density assumed for the seed-002 polymer electrolytes, A/m^2.
+ASSUMED_POLYMER_I0_A_PER_M2 = 0.5 * A_PER_M2_PER_MA_PER_CM2
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A measured electrolyte.
+
+    Attributes:
+        name: Name used in the configuration (``electrolyte.preset``).
+        conductivity_S_per_m: Total ionic conductivity at 298.15 K, S/m.
+        transference_number: Li+ transference number.
+        activation_energy_eV: Arrhenius activation energy of the conductivity, eV.
+        exchange_current_density_A_per_m2: Li/electrolyte exchange current density, A/m^2
+            (None: not reported, the kinetics default applies).
+        source: Citation of the paper the values come from.
+        notes: What is assumed and why.
+    """
+
+    name: str
+    conductivity_S_per_m: float
+    transference_number: float
+    activation_energy_eV: float
+    exchange_current_density_A_per_m2: float | None
+    source: str
+    notes: str
+
+
+_G62_SOURCE = "L. Li et al., Adv. Funct. Mater. (2025), doi:10.1002/adfm.202505700"
+_LPC_SOURCE = "Y. Zhu et al., Proc. Natl. Acad. Sci. USA 120 (2023), doi:10.1073/pnas.2300197120"
+_GHF_SOURCE = "M. H. Nguyen et al., Nano-Micro Lett. 18, 135 (2026)"
+
+_G62_NOTES = (
+    "ZIF-62 glass quasi-solid electrolyte with LiTFSI. sigma is the total ionic conductivity at "
+    "25 C (sigma_Li+ = t+ sigma), E_a from the Arrhenius fit of sigma, i0 from Tafel plots of "
+    "Li|QSSE|Li cells. The salt concentration is not reported: c0 = 1 M is assumed."
+)
+_LPC_NOTES = (
+    "PVDF-HFP/LiTFSI composite polymer electrolyte. The paper reports no exchange current "
+    "density: i0 = 0.5 mA/cm^2 (5 A/m^2) is assumed, typical of polymer/Li interfaces and of "
+    "the same order as the ZIF-62 glasses' 0.61-0.81 mA/cm^2. c0 = 1 M is assumed."
+)
+_NO_EA = (
+    " No activation energy is reported for this membrane (the paper gives 0.24-0.33 eV for its "
+    "composites): E_a = 0 is assumed, so sigma does not change with temperature; set "
+    "electrolyte.activation_energy_eV for runs away from 298 K."
+)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            name="Cl-Li-G62",
+            conductivity_S_per_m=6.11e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.80,
+            activation_energy_eV=0.14,
+            exchange_current_density_A_per_m2=0.81 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="-Cl substituted linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="H-Li-G62",
+            conductivity_S_per_m=4.59e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.71,
+            activation_energy_eV=0.16,
+            exchange_current_density_A_per_m2=0.66 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="Unsubstituted (-H) linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="NH2-Li-G62",
+            conductivity_S_per_m=4.21e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.31,
+            activation_energy_eV=0.18,
+            exchange_current_density_A_per_m2=0.61 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="-NH2 substituted linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="LPC@2%UCPBA",
+            conductivity_S_per_m=3.6e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.60,
+            activation_energy_eV=0.24,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes="2 wt% unsaturated-coordination Prussian-blue-analogue filler. " + _LPC_NOTES,
+        ),
+        Preset(
+            name="LPC",
+            conductivity_S_per_m=1.2e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.42,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes=(
+                "Filler-free membrane. sigma is not tabulated: the text gives LPC@2%UCPBA "
+                "(0.36 mS/cm) as about three times the filler-free value, so 1.2e-4 S/cm. "
+                + _LPC_NOTES
+                + _NO_EA
+            ),
+        ),
+        Preset(
+            name="LPC@2%SCPBA",
+            conductivity_S_per_m=2.9e-5 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.27,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes="2 wt% saturated-coordination Prussian-blue-analogue filler. "
+            + _LPC_NOTES
+            + _NO_EA,
+        ),
+        Preset(
+            name="GHF@ZIF-8@HKUST-1",
+            conductivity_S_per_m=2.43e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.65,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=None,
+            source=_GHF_SOURCE,
+            notes=(
+                "Core-shell ZIF-8@HKUST-1 grown on glass fibre, with liquid electrolyte in the "
+                "MOF channels. No exchange current density is reported: the kinetics default "
+                "(10 A/m^2 = 1 mA/cm^2, typical of liquid-electrolyte/Li interfaces) applies. "
+                "No activation energy is reported: E_a = 0 is assumed, so sigma keeps its room "
+                "temperature value (the paper operates at up to 100 C; set "
+                "electrolyte.activation_energy_eV for such runs). c0 = 1 M is assumed."
+            ),
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The electrolyte preset called ``name`` (case-insensitive).
+
+    Raises:
+        ConfigError: Unknown name; the message suggests the closest preset.
+    """
+    by_lower = {key.lower(): preset for key, preset in PRESETS.items()}
+    preset = by_lower.get(str(name).strip().lower())
+    if preset is not None:
+        return preset
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.5)
+    hint = (
+        f"did you mean '{by_lower[close[0]].name}'?"
+        if close
+        else "one of " + ", ".join(repr(k) for k in PRESETS)
+    )
+    raise ConfigError(f"electrolyte.preset = {name!r}: unknown preset ({hint})")
+
+
+def arrhenius_factor(
+    activation_energy_eV: float, temperature_K: float, reference_temperature_K: float
+) -> float:
+    """exp[-E_a/k_B (1/T - 1/T_ref)]: a property at T relative to its value at T_ref."""
+    if temperature_K <= 0 or reference_temperature_K <= 0:
+        raise ConfigError(
+            f"temperature = {temperature_K:g} K, reference = {reference_temperature_K:g} K: "
+            "must be > 0"
+        )
+    return math.exp(
+        -activation_energy_eV / K_B * (1.0 / temperature_K - 1.0 / reference_temperature_K)
+    )
+
+
+@dataclass(frozen=True)
+class TransportProperties:
+    """Transport properties of a binary electrolyte at one temperature (SI units)."""
+
+    diffusivity_cation_m2_per_s: float
+    diffusivity_anion_m2_per_s: float
+    salt_diffusivity_m2_per_s: float
+    conductivity_S_per_m: float
+    transference_number: float
+    salt_concentration_mol_per_m3: float
+    temperature_K: float
+
+
+def transport_properties(el: ElectrolyteConfig, temperature_K: float) -> TransportProperties:
+    """Ion diffusivities, conductivity and transference number at ``temperature_K``.
+
+    Uses whichever pair the configuration gives (conductivity and transference number, or the
+    two diffusivities, both at ``el.reference_temperature_K``) and derives the other by
+    Nernst-Einstein; the electrolyte activation energy scales the given pair by Arrhenius.
+
+    Raises:
+        ConfigError: Neither pair is complete (an unresolved configuration).
+    """
+    c0 = el.salt_concentration_mol_per_m3
+    arr = arrhenius_factor(el.activation_energy_eV, temperature_K, el.reference_temperature_K)
+    rt_over_f2c = R * temperature_K / (F**2 * c0)
+    if el.diffusivity_cation_m2_per_s is not None and el.diffusivity_anion_m2_per_s is not None:
+        d_plus = el.diffusivity_cation_m2_per_s * arr
+        d_minus = el.diffusivity_anion_m2_per_s * arr
+        sigma = (d_plus + d_minus) / rt_over_f2c
+        t_plus = d_plus / (d_plus + d_minus)
+    elif el.conductivity_S_per_m is not None and el.transference_number is not None:
+        sigma = el.conductivity_S_per_m * arr
+        t_plus = el.transference_number
+        d_plus = t_plus * sigma * rt_over_f2c
+        d_minus = (1.0 - t_plus) * sigma * rt_over_f2c
+    else:
+        raise ConfigError(
+            "electrolyte: needs conductivity_S_per_m + transference_number or "
+            "diffusivity_cation_m2_per_s + diffusivity_anion_m2_per_s"
+        )
+    d_salt = 2.0 * d_plus * d_minus / (d_plus + d_minus)
+    return TransportProperties(
+        diffusivity_cation_m2_per_s=d_plus,
+        diffusivity_anion_m2_per_s=d_minus,
+        salt_diffusivity_m2_per_s=d_salt,
+        conductivity_S_per_m=sigma,
+        transference_number=t_plus,
+        salt_concentration_mol_per_m3=c0,
+        temperature_K=temperature_K,
+    )
+
+
+def exchange_current_density(kin: KineticsConfig, temperature_K: float) -> float:
+    """Exchange current density at ``temperature_K``, A/m^2 (Arrhenius from T_ref)."""
+    from lidendrite.config import DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2
+
+    i0 = kin.exchange_current_density_A_per_m2
+    i0 = DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2 if i0 is None else i0
+    return i0 * arrhenius_factor(
+        kin.activation_energy_eV, temperature_K, kin.reference_temperature_K
+    )
+
+
+def limiting_current_density(cfg: Config) -> float:
+    """Steady limiting current density of the cell, A/m^2.
+
+    ``2 F D c0 / ((1 - t+) L)`` between two Li electrodes, ``F D c0 / ((1 - t+) L)`` with a
+    reservoir (concentration held at c0) as the counter electrode.
+    """
+    tp = transport_properties(cfg.electrolyte, cfg.operation.temperature_K)
+    length_m = cfg.cell.thickness_um * 1e-6
+    sides = 2.0 if cfg.cell.counter_electrode == "lithium" else 1.0
+    return (
+        sides
+        * F
+        * tp.salt_diffusivity_m2_per_s
+        * tp.salt_concentration_mol_per_m3
+        / ((1.0 - tp.transference_number) * length_m)
+    )
+
+
+def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
+    """Characteristic numbers of a run, for ``lidendrite check`` and the run log.
+
+    Current-dependent entries use the first galvanostatic step with a nonzero current (its
+    magnitude) and are left out in potentiostatic mode or when every step is a rest.
+
+    Returns:
+        name -> (value, unit, description), in a stable order.
+    """
+    temperature = cfg.operation.temperature_K
+    tp = transport_properties(cfg.electrolyte, temperature)
+    kin = cfg.kinetics
+    i0 = exchange_current_density(kin, temperature)
+    length_m = cfg.cell.thickness_um * 1e-6
+    d, c0, t_plus = (
+        tp.salt_diffusivity_m2_per_s,
+        tp.salt_concentration_mol_per_m3,
+        tp.transference_number,
+    )
+    omega = kin.molar_volume_m3_per_mol
+    r_ct = R * temperature / ((kin.alpha_anodic + kin.alpha_cathodic) * F * i0)
+    out: dict[str, tuple[float, str, str]] = {
+        "temperature": (temperature, "K", "cell temperature"),
+        "D_cation": (tp.diffusivity_cation_m2_per_s, "m^2/s", "Li+ diffusivity D+"),
+        "D_anion": (tp.diffusivity_anion_m2_per_s, "m^2/s", "anion diffusivity D-"),
+        "D_salt": (d, "m^2/s", "salt diffusivity D = 2 D+ D- / (D+ + D-)"),
+        "conductivity": (tp.conductivity_S_per_m, "S/m", "ionic conductivity sigma"),
+        "transference_number": (t_plus, "-", "Li+ transference number t+"),
+        "exchange_current_density": (i0, "A/m^2", "exchange current density i0"),
+        "charge_transfer_resistance": (
+            r_ct,
+            "ohm m^2",
+            "R_ct = RT / ((alpha_a + alpha_c) F i0)",
+        ),
+        "wagner_number": (r_ct * tp.conductivity_S_per_m / length_m, "-", "Wa = R_ct sigma / L"),
+        "diffusion_time": (length_m**2 / d, "s", "L^2 / D"),
+        "limiting_current_density": (
+            limiting_current_density(cfg),
+            "A/m^2",
+            "i_lim = 2 F D c0 / ((1 - t+) L)"
+            if cfg.cell.counter_electrode == "lithium"
+            else "i_lim = F D c0 / ((1 - t+) L) (reservoir counter electrode)",
+        ),
+        "total_duration": (cfg.total_duration_s, "s", "protocol duration x repeat"),
+    }
+    if cfg.operation.mode != "galvanostatic":
+        return out
+    currents = [s.current_density_A_per_m2 or 0.0 for s in cfg.operation.protocol]
+    first = next((abs(i) for i in currents if i != 0.0), None)
+    if first is None:
+        return out
+    i_lim = out["limiting_current_density"][0]
+    net_charge = cfg.operation.repeat * sum(
+        (s.current_density_A_per_m2 or 0.0) * s.duration_s for s in cfg.operation.protocol
+    )
+    out |= {
+        "current_density": (first, "A/m^2", "applied current density i (first nonzero step)"),
+        "current_ratio": (first / i_lim, "-", "i / i_lim"),
+        "sand_time": (
+            math.pi * d * (c0 * F) ** 2 / (4.0 * (first * (1.0 - t_plus)) ** 2),
+            "s",
+            "Sand's time pi D (c0 F)^2 / (4 [i (1 - t+)]^2)",
+        ),
+        "front_speed": (
+            first * omega / F * 1e6 * 3600.0,
+            "um/h",
+            "Faraday front speed i Omega / F",
+        ),
+        "plated_thickness": (
+            net_charge * omega / F * 1e6,
+            "um",
+            "net Li thickness plated over the protocol",
+        ),
+    }
+    return out
