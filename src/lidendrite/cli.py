@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -190,6 +191,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise LidendriteError(f"the solver is not available: {exc}") from None
     out_dir = Path(cfg.output.dir)
     _echo(f"lidendrite {__version__}: {args.config} (config hash {config_hash(cfg)}) -> {out_dir}")
+    from lidendrite.logs import setup_logging
+
+    setup_logging(_comm(), logging.WARNING if args.quiet else logging.INFO)
     result = simulation.run(cfg, out_dir=out_dir, comm=_comm())
     status = str(getattr(result, "status", "failed"))
     _echo(f"lidendrite: run {status}")
@@ -267,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a simulation")
     config_args(p)
     p.add_argument("--out", type=Path, default=None, help="output directory (output.dir)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("check", help="validate a configuration and print derived quantities")
@@ -295,6 +300,17 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     except LidendriteError as exc:
         _error(str(exc))
         return 1
+    except Exception:
+        # An unexpected error on one rank would leave the others waiting in a collective
+        # call forever: print it and take the whole MPI job down.
+        comm = _comm()
+        if comm.size > 1:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            comm.Abort(1)
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

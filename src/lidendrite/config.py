@@ -100,7 +100,9 @@ class AnodeConfig:
     """Initial shape of the plating (Li) electrode surface."""
 
     shape: Literal["flat", "defect", "sinusoid", "rough"] = _f("flat", doc="surface shape")
-    defect_radius_um: float = _f(0.5, gt=0, doc="radius of the semicircular protrusion, um")
+    defect_radius_um: float = _f(
+        0.5, gt=0, doc="radius of the (filleted) circular Li protrusion, um"
+    )
     defect_x_um: float | None = _f(None, gt=0, doc="centre of the defect, um (None = centre)")
     amplitude_um: float = _f(0.1, ge=0, doc="sinusoid amplitude, um")
     wavelength_um: float = _f(1.0, gt=0, doc="sinusoid wavelength, um")

@@ -34,6 +34,7 @@ from lidendrite.io.frames import FrameData
 from lidendrite.io.nodes import NodeLayout
 from lidendrite.io.recorder import Recorder
 from lidendrite.moving.ale import MeshMover
+from lidendrite.moving.front import remove_loops
 from lidendrite.physics.kinetics import overpotential_for_current, plating_current
 from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
 from lidendrite.solver.control import StepController
@@ -102,6 +103,7 @@ class _MeshState:
         self.anode: _Interface | None = None
         self.counter: _Interface | None = None
         self.fresh_quality = min_quality(self.mesh)
+        self.pending_correction = 0.0
         self.refresh_interfaces(sim)
 
     def refresh_interfaces(self, sim: Simulation) -> None:
@@ -131,7 +133,8 @@ class _MeshState:
         """Per-polyline-vertex values from per-local-node values (collective)."""
         out = np.full(len(itf.xy), -np.inf)
         out[itf.to_poly] = node_values[itf.nodes]
-        return self.mesh.comm.allreduce(out, op=MPI.MAX)
+        self.mesh.comm.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX)
+        return out
 
     def plating_current_nodal(self, sim: Simulation, itf: _Interface, phi_s: float) -> np.ndarray:
         """Scaled Butler–Volmer plating current at every vertex of an electrode polyline."""
@@ -391,7 +394,7 @@ class Simulation:
             mesh.topology.index_map(0).size_local + mesh.topology.index_map(0).num_ghosts,
             dtype=np.int64,
         )
-        v2n[c2v.ravel()] = mesh.geometry.dofmap.ravel()
+        v2n[c2v.ravel()] = mesh.geometry.dofmaps[0].ravel()
         pairs = np.array([f2v.links(f) for f in idx], dtype=np.int64).reshape(-1, 2)
         gpairs = st.layout.global_ids[v2n[pairs]] if len(pairs) else pairs
         parts = mesh.comm.gather((gpairs, vals), root=0)
@@ -403,20 +406,47 @@ class Simulation:
         )
 
     # -- moving boundary ------------------------------------------------------------------
-    def move_boundaries(self, dt_hat: float) -> None:
-        """Explicit boundary motion at v_n = iΩ/F over the coming step, extended by ALE."""
+    def boundary_steps(self, dt_hat: float) -> dict[str, np.ndarray]:
+        """Displacement of every electrode polyline vertex over the coming step (µm).
+
+        Explicit in time: the Butler–Volmer current of the current state, v_n = iΩ/F. In a
+        galvanostatic cell the nodal currents are first shifted so that their mean is the
+        current now applied (it may just have changed: plating → stripping). Then every
+        electrode gets a uniform shift along y so that the area it sweeps equals exactly the Li
+        volume Ω/F·∫ i ds·Δt: the deposit stays consistent with the charge passed.
+        """
         st = self.state
-        v_scaled = st.cell_voltage_scaled()
-        nodes, disp = [], []
-        for itf, phi_s in ((st.anode, v_scaled), (st.counter, 0.0)):
+        width = self.cfg.cell.width_um
+        applied = float(st.problem.control.value) if self.galvanostatic else None
+        out = {}
+        for name, itf, phi_s, side, sign in (
+            ("anode", st.anode, st.cell_voltage_scaled(), +1, +1.0),
+            ("counter", st.counter, 0.0, -1, -1.0),
+        ):
             if itf is None:
                 continue
             i_p = st.plating_current_nodal(self, itf, phi_s)
-            d = boundary_displacement(self.params.front_speed * dt_hat * i_p, itf.normals)
-            nodes.append(itf.nodes)
-            disp.append(d[itf.to_poly])
-        u = st.mover.solve(np.concatenate(nodes), np.concatenate(disp))
+            mean = _boundary_integral(itf.xy, i_p) / width
+            if applied is not None:
+                i_p = i_p + (sign * applied - mean) * width / polyline_length(itf.xy)
+            step = self.params.front_speed * dt_hat * i_p
+            d = boundary_displacement(step, itf.normals)
+            target = side * _boundary_integral(itf.xy, step)  # swept area, signed as ∫ y dx
+            d[:, 1] += (target - (_area_under(itf.xy + d) - _area_under(itf.xy))) / width
+            out[name] = d
+        return out
+
+    def apply_motion(self, steps: dict[str, np.ndarray], dt_hat: float) -> None:
+        """Move the electrode nodes by ``steps`` and the rest of the mesh with them (ALE)."""
+        st = self.state
+        itfs = {"anode": st.anode, "counter": st.counter}
+        nodes = np.concatenate([itfs[k].nodes for k in steps])
+        disp = np.concatenate([steps[k][itfs[k].to_poly] for k in steps])
+        u = st.mover.solve(nodes, disp)
         st.problem.disp1.x.array[:] = u.x.array
+        # the electrolyte is displaced as a whole by the mean growth of the anode
+        shift = _area_under(st.anode.xy + steps["anode"]) - _area_under(st.anode.xy)
+        st.problem.electrolyte_velocity.value[:] = (0.0, shift / self.cfg.cell.width_um / dt_hat)
         st.mover.move(u)
         st.refresh_interfaces(self)
 
@@ -427,20 +457,21 @@ class Simulation:
         st.problem.disp1.x.array[:] = 0.0
         st.refresh_interfaces(self)
 
-    def remesh(self) -> None:
-        """Rebuild the mesh from the current electrode polylines and transfer the fields."""
-        t0 = time.perf_counter()
+    def remeshed_state(self, anode_xy: np.ndarray, counter_xy: np.ndarray | None) -> _MeshState:
+        """A new mesh bounded by the given electrode polylines, with the fields transferred.
+
+        The salt is renormalised so that the mobile-anion inventory, which the model conserves
+        exactly, is unchanged; the relative correction is kept in ``inventory_correction``.
+        """
         cfg = self.cfg
         old = self.state
         h = cfg.mesh.size_at_anode_um
-        anode_xy = resample_polyline(old.anode.xy, h)
-        if old.counter is not None:
-            counter_xy = resample_polyline(old.counter.xy, h)
+        anode_xy = _clean_front(anode_xy, h)
+        if counter_xy is None:
+            w, t = cfg.cell.width_um, cfg.cell.thickness_um
+            counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), cfg.mesh.size_bulk_um)
         else:
-            counter_xy = np.array(
-                [[0.0, cfg.cell.thickness_um], [cfg.cell.width_um, cfg.cell.thickness_um]]
-            )
-            counter_xy = resample_polyline(counter_xy, cfg.mesh.size_bulk_um)
+            counter_xy = _clean_front(counter_xy, h)
         cell_mesh = build_cell(
             self.comm,
             anode_xy,
@@ -451,28 +482,20 @@ class Simulation:
             refine_counter=self.counter_is_lithium,
         )
         new = _MeshState(self, cell_mesh)
-        inventory_before = old.observables.integrals()["anion"]
-        padding = 0.5 * h
+        padding = 2.0 * max(h, cfg.mesh.size_bulk_um)
         for f_new, f_old in ((new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)):
             _transfer(f_new, f_old, padding)
         new.problem.v.x.array[:] = old.cell_voltage_scaled()
-        inventory_after = new.observables.integrals()["anion"]
-        ratio = inventory_before / inventory_after
-        new.problem.c.x.array[:] = (
-            new.problem.c.x.array + self.params.c_fixed
-        ) * ratio - self.params.c_fixed
-        new.problem.c_n.x.array[:] = new.problem.c.x.array
-        new.problem.c_nm1.x.array[:] = new.problem.c.x.array
-        self.inventory_correction = ratio - 1.0
-        self.state = new
-        self.remesh_count += 1
-        self.timings["remesh"] += time.perf_counter() - t0
-        log.info(
-            "remesh %d: %d cells, inventory correction %.2e",
-            self.remesh_count,
-            new.mesh.topology.index_map(2).size_global,
-            self.inventory_correction,
-        )
+        new.problem.control.value = old.problem.control.value
+        before = old.observables.integrals()["anion"]
+        after = new.observables.integrals()["anion"]
+        ratio = before / after
+        c = new.problem.c.x.array
+        c[:] = (c + self.params.c_fixed) * ratio - self.params.c_fixed
+        new.problem.c_n.x.array[:] = c
+        new.problem.c_nm1.x.array[:] = c
+        new.pending_correction = ratio - 1.0
+        return new
 
     def _remesh_threshold(self) -> float:
         """Element quality below which the mesh is rebuilt.
@@ -559,7 +582,7 @@ class Simulation:
         last_progress = -math.inf
         # t = 0: solve the initial (consistent) state with a tiny step so that φ and V match.
         self.set_control(first)
-        ok, _ = self._solve_step(cfg.numerics.dt_min_s, None, order=1, move=False)
+        ok, _, _ = self._solve_step(cfg.numerics.dt_min_s, None, order=1, move=False)
         if not ok:
             raise SolverError(
                 "could not find a consistent initial state (Newton diverged at t = 0)"
@@ -581,7 +604,7 @@ class Simulation:
                 order, dt_prev = 1, None  # restart BDF at a jump of the control
             dt = min(dt, cfg.numerics.dt_max_s, self._motion_dt_limit())
             dt = _land_on(t, dt, min(seg.end_s, next_output), eps)
-            ok, its = self._solve_step(dt, dt_prev, order=order, move=self.moving)
+            ok, its, remeshed = self._solve_step(dt, dt_prev, order=order, move=self.moving)
             if not ok:
                 dt = self.controller.after_failure(dt)
                 if dt < cfg.numerics.dt_min_s:
@@ -649,41 +672,66 @@ class Simulation:
                         self.out_dir,
                         {"short_circuit_time_s": t},
                     )
-                if m["min_element_quality"] < self._remesh_threshold():
-                    self.remesh()
-                    order, dt_prev = 1, None
-                    dt = self.controller.next_dt(dt, its, change)
-                    prev_metrics = m
-                    continue
             dt_prev, order = dt, (2 if cfg.numerics.time_scheme == "bdf2" else 1)
             dt = self.controller.next_dt(dt, its, change)
             prev_metrics = m
         return RunResult("completed", "protocol finished", t, step, self.out_dir)
 
     def _solve_step(self, dt: float, dt_prev: float | None, *, order: int, move: bool):
-        """Attempt one step; on failure the state (and mesh) is left as before."""
-        st = self.state
-        p = st.problem
+        """Attempt one step; returns (converged, Newton iterations, remeshed).
+
+        With a moving boundary the electrodes are first advanced explicitly and the mesh follows
+        (ALE). If that would fold the front over itself or degrade the mesh below the remesh
+        threshold, the cell is remeshed at the new boundary position instead (loops cut out) and
+        the fields are transferred. On failure everything is left as before the attempt.
+        """
         s = self.scaling
-        p.save()
         dt_hat = dt / s.time_s
-        p.set_bdf(order, dt_hat, None if dt_prev is None else dt_prev / s.time_s)
+        old_state = self.state
+        remeshed = False
         if move:
             t0 = time.perf_counter()
-            self.move_boundaries(dt_hat)
+            steps = self.boundary_steps(dt_hat)
+            st = self.state
+            moved = {"anode": st.anode.xy + steps["anode"]}
+            if "counter" in steps:
+                moved["counter"] = st.counter.xy + steps["counter"]
+            untangled, loops = remove_loops(moved["anode"])
+            if loops == 0:
+                self.apply_motion(steps, dt_hat)
+                if min_quality(st.mesh) < self._remesh_threshold():
+                    self.undo_motion()
+                    remeshed = True
+            else:
+                remeshed = True
             self.timings["motion"] += time.perf_counter() - t0
-            if min_quality(st.mesh) <= 0.0:
-                self.undo_motion()
-                p.restore()
-                return False, 0
+            if remeshed:
+                t0 = time.perf_counter()
+                self.state = self.remeshed_state(untangled, moved.get("counter"))
+                self.timings["remesh"] += time.perf_counter() - t0
+                order, dt_prev = 1, None
+        p = self.state.problem
+        p.save()
+        p.set_bdf(order, dt_hat, None if dt_prev is None else dt_prev / s.time_s)
         t0 = time.perf_counter()
         ok, its = p.solve()
         self.timings["solve"] += time.perf_counter() - t0
         if not ok:
             p.restore()
-            if move:
+            if remeshed:
+                self.state = old_state
+            elif move:
                 self.undo_motion()
-        return ok, its
+        elif remeshed:
+            self.remesh_count += 1
+            self.inventory_correction = self.state.pending_correction
+            log.info(
+                "remesh %d: %d cells, salt inventory correction %.2e",
+                self.remesh_count,
+                self.state.mesh.topology.index_map(2).size_global,
+                self.inventory_correction,
+            )
+        return ok, its, remeshed
 
     def _max_change(self) -> float:
         p = self.state.problem
@@ -728,6 +776,30 @@ def boundary_displacement(normal_step_um: np.ndarray, normals: np.ndarray) -> np
     safe = np.where(np.abs(ny) > 1e-12, ny, 1.0)
     vertical[:, 1] = normal_step_um / safe
     return (1.0 - w)[:, None] * along_normal + w[:, None] * vertical
+
+
+def _area_under(xy: np.ndarray) -> float:
+    """Signed area ∫ y dx between a polyline and y = 0 (valid for overhanging fronts too)."""
+    return float(np.sum(0.5 * (xy[1:, 1] + xy[:-1, 1]) * np.diff(xy[:, 0])))
+
+
+def _boundary_integral(xy: np.ndarray, values: np.ndarray) -> float:
+    """∫ f ds along a polyline for vertex values f (trapezoid rule)."""
+    ds = np.hypot(*np.diff(xy, axis=0).T)
+    return float(np.sum(0.5 * (values[1:] + values[:-1]) * ds))
+
+
+def _clean_front(xy: np.ndarray, spacing_um: float) -> np.ndarray:
+    """A front polyline ready for meshing: uniform spacing, no loops, same area under it.
+
+    Resampling cuts across convex arcs and fills concave ones; a uniform shift along y restores
+    the area (the Li volume), and loops that resampling may create are cut out.
+    """
+    area = _area_under(xy)
+    out = resample_polyline(xy, spacing_um, corner_angle_deg=179.0)
+    out, _ = remove_loops(out)
+    out[:, 1] += (area - _area_under(out)) / (xy[-1, 0] - xy[0, 0])
+    return out
 
 
 def _land_on(t: float, dt: float, target: float, eps: float) -> float:

@@ -30,7 +30,7 @@ class NodeLayout:
         key = id(space)
         if key not in self._maps:
             out = np.empty(self.num_local, dtype=np.int32)
-            out[self.mesh.geometry.dofmap.ravel()] = space.dofmap.list.ravel()
+            out[self.mesh.geometry.dofmaps[0].ravel()] = space.dofmap.list.ravel()
             self._maps[key] = out
         return self._maps[key]
 
@@ -60,7 +60,7 @@ class NodeLayout:
         payload = {
             "gid": self.global_ids[:n],
             "points": self.mesh.geometry.x[:n, : self.mesh.geometry.dim],
-            "cells": self.global_ids[self.mesh.geometry.dofmap[: self.num_owned_cells]],
+            "cells": self.global_ids[self.mesh.geometry.dofmaps[0][: self.num_owned_cells]],
         }
         payload.update({k: v[:n] for k, v in node_arrays.items()})
         parts = comm.gather(payload, root=0)

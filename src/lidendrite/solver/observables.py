@@ -60,8 +60,8 @@ class Observables:
 
     def integrals(self) -> dict[str, float]:
         """All compiled integrals, summed over ranks (scaled units)."""
-        local = np.array([dolfinx.fem.assemble_scalar(f) for f in self._forms.values()])
-        total = self.problem.mesh.comm.allreduce(local, op=MPI.SUM)
+        total = np.array([dolfinx.fem.assemble_scalar(f) for f in self._forms.values()])
+        self.problem.mesh.comm.Allreduce(MPI.IN_PLACE, total, op=MPI.SUM)
         return dict(zip(self._forms, total, strict=True))
 
     def evaluate(self) -> dict[str, float]:

@@ -124,6 +124,9 @@ class CellProblem:
         self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
         self.control = const(0.0)
         self.width_over_length = const(1.0)
+        self.electrolyte_velocity = dolfinx.fem.Constant(
+            mesh, np.zeros(mesh.geometry.dim, dtype=PETSc.ScalarType)
+        )
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
 
         if moving:
@@ -131,7 +134,9 @@ class CellProblem:
             jac1 = ufl.det(eye - ufl.grad(self.disp1))
             jac2 = ufl.det(eye - ufl.grad(self.disp1 + self.disp2))
             history = [(self.a1, self.c_n * jac1), (self.a2, self.c_nm1 * jac2)]
-            mesh_velocity = self.disp1 / self.dt
+            # transport is relative to the mesh, and the electrolyte moves as a whole with the
+            # mean growth velocity of the anode (set by the stepper)
+            mesh_velocity = self.disp1 / self.dt - self.electrolyte_velocity
         else:
             history = [(self.a1, self.c_n), (self.a2, self.c_nm1)]
             mesh_velocity = None

@@ -1,0 +1,437 @@
+"""The 2-D cell mesh: Gmsh geometry from the electrode polylines, converted to DOLFINx.
+
+The electrolyte fills the region between the anode polyline (bottom) and the counter-electrode
+polyline (top); the two vertical side walls join their end points. Lengths are in µm and the mesh
+coordinates are in µm. Every vertex of the two electrode polylines becomes a mesh node and no
+other node is placed on them (each segment is one mesh facet), so resample a polyline
+(:func:`resample_polyline`) to the wanted boundary resolution before meshing. The interior and
+the side walls follow a size field graded from the anode.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gmsh
+import numpy as np
+
+from lidendrite.errors import GeometryError
+from lidendrite.fem import dolfinx
+from lidendrite.geometry import tags
+from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
+
+if TYPE_CHECKING:
+    from mpi4py import MPI
+
+    from lidendrite.config import Config
+
+__all__ = ["CellMesh", "build_cell", "cell_from_config", "resample_polyline"]
+
+#: Environment variable that, when set to a non-empty value other than "0", lets Gmsh print.
+GMSH_VERBOSE_ENV = "LIDENDRITE_GMSH_VERBOSE"
+
+_model_counter = itertools.count()
+
+
+@dataclass
+class CellMesh:
+    """A meshed cell.
+
+    Attributes:
+        mesh: Triangle mesh of the electrolyte (coordinates in µm, ``gdim = 2``).
+        cell_tags: Cell tags (``tags.ELECTROLYTE``).
+        facet_tags: Facet tags (``tags.ANODE``, ``tags.COUNTER``, ``tags.LEFT``, ``tags.RIGHT``)
+            on the owned and ghost facets of each rank.
+    """
+
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: dolfinx.mesh.MeshTags
+    facet_tags: dolfinx.mesh.MeshTags
+
+
+# --------------------------------------------------------------------------- polylines
+
+
+def _drop_repeated(xy: np.ndarray) -> np.ndarray:
+    keep = np.ones(xy.shape[0], dtype=bool)
+    keep[1:] = np.hypot(*np.diff(xy, axis=0).T) > 0.0
+    return xy[keep]
+
+
+def resample_polyline(
+    xy: np.ndarray, spacing_um: float, *, corner_angle_deg: float = 30.0
+) -> np.ndarray:
+    """Resample a polyline at equal arc-length steps of at most ``spacing_um``.
+
+    The end points are kept, and so are the corners: vertices where the direction turns by more
+    than ``corner_angle_deg``. Each stretch between kept vertices is divided into equal
+    arc-length steps, the new vertices lying on the old polyline (linear interpolation).
+
+    Args:
+        xy: Array ``(K, 2)`` of ordered vertices (µm).
+        spacing_um: Largest arc-length step (µm).
+        corner_angle_deg: Turning angle above which a vertex is kept as a corner (degrees).
+
+    Returns:
+        Array ``(M, 2)`` of the new vertices.
+
+    Raises:
+        GeometryError: Bad array shape, non-positive spacing, or a polyline of zero length.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
+        raise GeometryError(f"a polyline needs an array of shape (K >= 2, 2), got {xy.shape}")
+    if not spacing_um > 0.0:
+        raise GeometryError(f"spacing_um must be positive, got {spacing_um}")
+    xy = _drop_repeated(xy)
+    if xy.shape[0] < 2:
+        raise GeometryError("cannot resample a polyline of zero length")
+    seg = np.diff(xy, axis=0)
+    cross = seg[:-1, 0] * seg[1:, 1] - seg[:-1, 1] * seg[1:, 0]
+    dot = np.sum(seg[:-1] * seg[1:], axis=1)
+    turning = np.abs(np.arctan2(cross, dot))
+    corners = 1 + np.flatnonzero(turning > math.radians(corner_angle_deg))
+    kept = np.concatenate([[0], corners, [xy.shape[0] - 1]])
+    pieces = []
+    for start, stop in itertools.pairwise(kept.tolist()):
+        part = xy[start : stop + 1]
+        s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(part, axis=0).T))])
+        n = max(1, math.ceil(s[-1] / spacing_um - 1e-9))
+        s_new = np.linspace(0.0, s[-1], n + 1)
+        new = np.column_stack([np.interp(s_new, s, part[:, 0]), np.interp(s_new, s, part[:, 1])])
+        new[0], new[-1] = part[0], part[-1]
+        pieces.append(new if not pieces else new[1:])
+    return np.vstack(pieces)
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    len2 = np.sum(ab * ab, axis=1)
+    t = np.divide(np.sum((p - a) * ab, axis=1), len2, out=np.zeros_like(len2), where=len2 > 0)
+    closest = a + np.clip(t, 0.0, 1.0)[:, None] * ab
+    return np.hypot(*(p - closest).T)
+
+
+def _segments_meet(
+    a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, tol: float
+) -> np.ndarray:
+    """Whether segments ``a0-a1`` and ``b0-b1`` intersect or come closer than ``tol``."""
+
+    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
+
+    crossing = (orient(a0, a1, b0) * orient(a0, a1, b1) < 0.0) & (
+        orient(b0, b1, a0) * orient(b0, b1, a1) < 0.0
+    )
+    distance = np.minimum.reduce(
+        [
+            _point_segment_distance(a0, b0, b1),
+            _point_segment_distance(a1, b0, b1),
+            _point_segment_distance(b0, a0, a1),
+            _point_segment_distance(b1, a0, a1),
+        ]
+    )
+    return crossing | (distance <= tol)
+
+
+def _first_contact(polygon: np.ndarray, tol: float) -> tuple[int, int] | None:
+    """First pair of non-adjacent edges of a closed polygon that meet, or None if it is simple.
+
+    Candidate pairs are those whose bounding boxes overlap, found by sorting the edges by their
+    smallest x, so the cost grows with the number of overlapping pairs rather than quadratically.
+    """
+    n = polygon.shape[0]
+    p0 = polygon
+    p1 = np.roll(polygon, -1, axis=0)
+    lo = np.minimum(p0, p1) - tol
+    hi = np.maximum(p0, p1) + tol
+    order = np.argsort(lo[:, 0], kind="stable")
+    lo_x_sorted = lo[order, 0]
+    last = np.searchsorted(lo_x_sorted, hi[order, 0], side="right")
+    counts = np.maximum(last - np.arange(n) - 1, 0)
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    first_of = np.repeat(np.arange(n), counts)
+    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    i = order[first_of]
+    j = order[first_of + 1 + offset]
+    gap = np.abs(i - j)
+    candidate = (gap != 1) & (gap != n - 1)
+    candidate &= (lo[i, 1] <= hi[j, 1]) & (lo[j, 1] <= hi[i, 1])
+    i, j = i[candidate], j[candidate]
+    meet = _segments_meet(p0[i], p1[i], p0[j], p1[j], tol)
+    if not np.any(meet):
+        return None
+    k = np.flatnonzero(meet)
+    pairs = np.sort(np.column_stack([i[k], j[k]]), axis=1)
+    first = np.lexsort((pairs[:, 1], pairs[:, 0]))[0]
+    return int(pairs[first, 0]), int(pairs[first, 1])
+
+
+def _check_polylines(anode: np.ndarray, counter: np.ndarray) -> None:
+    """Raise GeometryError unless anode, walls and counter bound one simple region."""
+    for name, xy in (("anode", anode), ("counter", counter)):
+        if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
+            raise GeometryError(f"the {name} polyline needs shape (K >= 2, 2), got {xy.shape}")
+        if not np.all(np.isfinite(xy)):
+            raise GeometryError(f"the {name} polyline has non-finite coordinates")
+        if np.any(np.hypot(*np.diff(xy, axis=0).T) == 0.0):
+            raise GeometryError(f"the {name} polyline has two identical consecutive vertices")
+    scale = float(np.ptp(np.vstack([anode, counter]), axis=0).max())
+    tol = 1e-9 * scale
+    for end, label in ((0, "left"), (-1, "right")):
+        if abs(anode[end, 0] - counter[end, 0]) > tol:
+            raise GeometryError(
+                f"the {label} ends of the anode (x = {anode[end, 0]:.6g} µm) and the counter "
+                f"electrode (x = {counter[end, 0]:.6g} µm) are not on one vertical side wall"
+            )
+        if counter[end, 1] - anode[end, 1] <= tol:
+            raise GeometryError(
+                f"the anode reaches the counter electrode at the {label} side wall "
+                f"(y = {anode[end, 1]:.6g} µm >= {counter[end, 1]:.6g} µm)"
+            )
+    # The boundary counter-clockwise: anode, right wall, counter (right to left), left wall.
+    polygon = np.vstack([anode, counter[::-1]])
+    k_a = anode.shape[0]
+    names = ["anode"] * (k_a - 1) + ["right side wall"]
+    names += ["counter electrode"] * (counter.shape[0] - 1) + ["left side wall"]
+    contact = _first_contact(polygon, tol)
+    if contact is not None:
+        i, j = contact
+        x, y = polygon[i]
+        if names[i] == names[j]:
+            raise GeometryError(
+                f"the {names[i]} crosses or touches itself near ({x:.6g}, {y:.6g}) µm"
+            )
+        if {names[i], names[j]} == {"anode", "counter electrode"}:
+            raise GeometryError(
+                f"the anode reaches the counter electrode near ({x:.6g}, {y:.6g}) µm"
+            )
+        raise GeometryError(
+            f"the {names[i]} and the {names[j]} cross or touch near ({x:.6g}, {y:.6g}) µm"
+        )
+    x, y = polygon[:, 0], polygon[:, 1]
+    if 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) <= 0.0:
+        raise GeometryError("the anode lies above the counter electrode")
+
+
+# --------------------------------------------------------------------------- Gmsh
+
+
+_GMSH_OPTIONS = {
+    "General.Terminal": 0,
+    "General.NumThreads": 1,
+    "Mesh.Algorithm": 6,  # Frontal-Delaunay
+    "Mesh.ElementOrder": 1,
+    "Mesh.RecombineAll": 0,
+    "Mesh.MeshSizeExtendFromBoundary": 0,
+    "Mesh.MeshSizeFromPoints": 0,
+    "Mesh.MeshSizeFromCurvature": 0,
+}
+
+
+def _gmsh_verbose() -> bool:
+    return os.environ.get(GMSH_VERBOSE_ENV, "") not in ("", "0")
+
+
+def _graded_size_field(
+    curves: list[int], size_min_um: float, size_max_um: float, distance_um: float
+) -> int:
+    """Threshold field: ``size_min`` on the curves, growing linearly to ``size_max``."""
+    field = gmsh.model.mesh.field
+    distance = field.add("Distance")
+    field.setNumbers(distance, "CurvesList", curves)
+    field.setNumber(distance, "Sampling", 10)
+    threshold = field.add("Threshold")
+    field.setNumber(threshold, "InField", distance)
+    field.setNumber(threshold, "SizeMin", size_min_um)
+    field.setNumber(threshold, "SizeMax", size_max_um)
+    field.setNumber(threshold, "DistMin", 0.0)
+    field.setNumber(threshold, "DistMax", distance_um)
+    return threshold
+
+
+def _mesh_with_gmsh(
+    anode: np.ndarray,
+    counter: np.ndarray,
+    size_at_anode_um: float,
+    size_bulk_um: float,
+    grading_distance_um: float,
+    refine_counter: bool,
+) -> None:
+    """Build and mesh the cell in the current Gmsh model (rank 0 only)."""
+    geo = gmsh.model.geo
+    anode_points = [geo.addPoint(float(x), float(y), 0.0) for x, y in anode]
+    counter_points = [geo.addPoint(float(x), float(y), 0.0) for x, y in counter]
+    anode_lines = [geo.addLine(a, b) for a, b in itertools.pairwise(anode_points)]
+    right = geo.addLine(anode_points[-1], counter_points[-1])
+    counter_lines = [geo.addLine(b, a) for a, b in itertools.pairwise(counter_points)][::-1]
+    left = geo.addLine(counter_points[0], anode_points[0])
+    loop = geo.addCurveLoop(anode_lines + [right] + counter_lines + [left])
+    surface = geo.addPlaneSurface([loop])
+    geo.synchronize()
+
+    # One mesh facet per electrode polyline segment.
+    for line in anode_lines + counter_lines:
+        gmsh.model.mesh.setTransfiniteCurve(line, 2)
+
+    model = gmsh.model
+    model.addPhysicalGroup(2, [surface], tags.ELECTROLYTE, name=tags.CELL_NAMES[tags.ELECTROLYTE])
+    model.addPhysicalGroup(1, anode_lines, tags.ANODE, name=tags.FACET_NAMES[tags.ANODE])
+    model.addPhysicalGroup(1, counter_lines, tags.COUNTER, name=tags.FACET_NAMES[tags.COUNTER])
+    model.addPhysicalGroup(1, [left], tags.LEFT, name=tags.FACET_NAMES[tags.LEFT])
+    model.addPhysicalGroup(1, [right], tags.RIGHT, name=tags.FACET_NAMES[tags.RIGHT])
+
+    field = _graded_size_field(anode_lines, size_at_anode_um, size_bulk_um, grading_distance_um)
+    if refine_counter:
+        near_counter = _graded_size_field(
+            counter_lines, size_at_anode_um, size_bulk_um, grading_distance_um
+        )
+        smallest = model.mesh.field.add("Min")
+        model.mesh.field.setNumbers(smallest, "FieldsList", [field, near_counter])
+        field = smallest
+    model.mesh.field.setAsBackgroundMesh(field)
+
+    model.mesh.generate(2)
+    element_types, _, _ = model.mesh.getElements(2)
+    if len(element_types) == 0:
+        raise RuntimeError("Gmsh produced no triangles")
+
+
+def build_cell(
+    comm: MPI.Comm,
+    anode_xy_um: np.ndarray,
+    counter_xy_um: np.ndarray,
+    *,
+    size_at_anode_um: float,
+    size_bulk_um: float,
+    grading_distance_um: float,
+    refine_counter: bool = False,
+) -> CellMesh:
+    """Mesh the electrolyte between an anode and a counter-electrode polyline (collective).
+
+    Gmsh runs on rank 0 and the mesh is distributed over ``comm``. The element size is
+    ``size_at_anode_um`` at the anode, growing linearly with the distance from it to
+    ``size_bulk_um`` at ``grading_distance_um``; with ``refine_counter`` the same grading is
+    applied from the counter electrode (the smaller size wins). The electrode polylines are
+    meshed exactly as given (one facet per segment). Gmsh is silent unless the environment
+    variable ``LIDENDRITE_GMSH_VERBOSE`` is set. The function can be called any number of times
+    in one process; it initialises (and then finalises) Gmsh only if it is not initialised yet,
+    and restores the Gmsh options it changes.
+
+    Args:
+        comm: Communicator of the mesh.
+        anode_xy_um: Anode vertices ``(K, 2)`` from ``(0, y_a0)`` to ``(W, y_aK)`` (µm),
+            identical on all ranks.
+        counter_xy_um: Counter-electrode vertices ``(M, 2)`` from ``(0, y_c0)`` to
+            ``(W, y_cM)`` (µm), identical on all ranks.
+        size_at_anode_um: Element size at the anode (µm).
+        size_bulk_um: Element size far from the anode (µm).
+        grading_distance_um: Distance from the anode over which the size grows (µm).
+        refine_counter: Also refine towards the counter electrode.
+
+    Returns:
+        The mesh with its cell and facet tags.
+
+    Raises:
+        GeometryError: The polylines cross or touch, the side walls are not vertical, a size is
+            not positive, or Gmsh fails.
+    """
+    anode = np.asarray(anode_xy_um, dtype=np.float64)
+    counter = np.asarray(counter_xy_um, dtype=np.float64)
+    for name, value in (
+        ("size_at_anode_um", size_at_anode_um),
+        ("size_bulk_um", size_bulk_um),
+        ("grading_distance_um", grading_distance_um),
+    ):
+        if not (math.isfinite(value) and value > 0.0):
+            raise GeometryError(f"{name} must be a positive number, got {value!r}")
+    _check_polylines(anode, counter)
+
+    error = None
+    initialised_here = False
+    saved: dict[str, Any] = {}
+    callers_model = None
+    if comm.rank == 0:
+        initialised_here = not gmsh.isInitialized()
+        if initialised_here:
+            gmsh.initialize(readConfigFiles=False, interruptible=False)
+        else:
+            saved = {key: gmsh.option.getNumber(key) for key in _GMSH_OPTIONS}
+            callers_model = gmsh.model.getCurrent()
+        for key, value in _GMSH_OPTIONS.items():
+            gmsh.option.setNumber(key, value)
+        if _gmsh_verbose():
+            gmsh.option.setNumber("General.Terminal", 1)
+        gmsh.model.add(f"lidendrite_cell_{next(_model_counter)}")
+        try:
+            _mesh_with_gmsh(
+                anode,
+                counter,
+                float(size_at_anode_um),
+                float(size_bulk_um),
+                float(grading_distance_um),
+                bool(refine_counter),
+            )
+        except Exception as exc:  # Gmsh raises plain Exceptions
+            error = " ".join(str(exc).split()) or type(exc).__name__
+    error = comm.bcast(error, root=0)
+    try:
+        if error is not None:
+            raise GeometryError(f"Gmsh could not mesh the cell: {error}")
+        data = dolfinx.io.gmsh.model_to_mesh(gmsh.model, comm, 0, gdim=2)
+    finally:
+        if comm.rank == 0:
+            gmsh.model.remove()
+            if initialised_here:
+                gmsh.finalize()
+            else:
+                for key, value in saved.items():
+                    gmsh.option.setNumber(key, value)
+                if callers_model in gmsh.model.list():
+                    gmsh.model.setCurrent(callers_model)
+    return CellMesh(mesh=data.mesh, cell_tags=data.cell_tags, facet_tags=data.facet_tags)
+
+
+def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
+    """Mesh the initial cell described by a configuration (collective).
+
+    The anode is :func:`~lidendrite.geometry.anode.anode_profile_from_config` with vertex spacing
+    ``cfg.mesh.size_at_anode_um``. The counter electrode is flat at ``y = cfg.cell.thickness_um``;
+    when ``cfg.cell.counter_electrode == "lithium"`` the mesh is refined near it as near the anode
+    and its vertex spacing is ``size_at_anode_um``, otherwise its spacing is the graded element
+    size at its distance from the anode.
+
+    Args:
+        comm: Communicator of the mesh.
+        cfg: The configuration (uses ``cfg.cell`` and ``cfg.mesh``).
+
+    Returns:
+        The mesh with its cell and facet tags.
+    """
+    cell, sizes = cfg.cell, cfg.mesh
+    refine_counter = cell.counter_electrode == "lithium"
+    anode = anode_profile_from_config(cell, sizes.size_at_anode_um)
+    if refine_counter:
+        counter_spacing = sizes.size_at_anode_um
+    else:
+        gap = max(cell.thickness_um - float(anode[:, 1].max()), 0.0)
+        fraction = min(gap / sizes.grading_distance_um, 1.0)
+        counter_spacing = sizes.size_at_anode_um + fraction * (
+            sizes.size_bulk_um - sizes.size_at_anode_um
+        )
+    counter = counter_profile(cell.width_um, cell.thickness_um, counter_spacing)
+    return build_cell(
+        comm,
+        anode,
+        counter,
+        size_at_anode_um=sizes.size_at_anode_um,
+        size_bulk_um=sizes.size_bulk_um,
+        grading_distance_um=sizes.grading_distance_um,
+        refine_counter=refine_counter,
+    )

@@ -1,0 +1,361 @@
+"""Frame files: one output time of a run, written by the solver and read by the renderer.
+
+A *frame* holds the triangulated electrolyte in its current (deformed) geometry, the nodal fields,
+the tagged facets and the ordered boundary polylines of one output time. The solver writes each
+frame on rank 0 as a compressed ``.npz`` file (``run_dir/frames/frame_00012.npz``) and, for
+ParaView, as a VTK XML unstructured grid (``run_dir/fields/frame_00012.vtu``) listed in a
+collection file (``run_dir/fields.pvd``). Nothing here needs MPI, DOLFINx or VTK.
+
+Point-data names carry their units: ``c_cation_mol_per_m3`` (N,), ``c_anion_mol_per_m3`` (N,),
+``potential_V`` (N,), ``flux_cation_mol_per_m2_s`` (N, 2), ``current_density_A_per_m2`` (N, 2).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from lidendrite.errors import ConfigError
+
+__all__ = [
+    "FRAME_DIR",
+    "FRAME_FORMAT_VERSION",
+    "FrameData",
+    "frame_path",
+    "list_frames",
+    "read_frame",
+    "read_frame_time",
+    "write_frame",
+    "write_pvd",
+    "write_vtu",
+]
+
+FRAME_DIR = "frames"
+"""Sub-directory of a run directory that holds the frame files."""
+
+FRAME_FORMAT_VERSION = 1
+"""Version of the ``.npz`` layout, stored in every frame file."""
+
+_FRAME_NAME = re.compile(r"^frame_(\d+)\.npz$")
+_POINT_PREFIX = "point_data/"
+_BOUNDARY_PREFIX = "boundaries/"
+_VTK_TRIANGLE = 5
+
+
+@dataclass
+class FrameData:
+    """One output time of a run, in the current (deformed) geometry.
+
+    Attributes:
+        time_s: Simulated time in s.
+        step: Index of the time step that produced the frame.
+        segment: Mesh segment: 0 for the initial mesh, incremented by each remesh.
+        points_um: (N, 2) float64 vertex coordinates in µm.
+        triangles: (M, 3) int64 vertex indices of the cells.
+        cell_tags: (M,) int32 material tag of each cell (1 = electrolyte, 2+ other materials).
+        point_data: Nodal fields, each (N,) or (N, 2), by name with units in the name.
+        boundaries: Ordered polylines (K, 2) in µm by name: ``"anode"`` (the Li deposit
+            surface, left to right) and ``"counter"``.
+        facets: (P, 2) int64 vertex pairs of the tagged boundary and internal facets.
+        facet_tags: (P,) int32 tags (1 anode, 2 counter, 3 left, 4 right, 5+ internal).
+        meta: JSON-serialisable metadata (title, width_um, thickness_um, units, ...).
+    """
+
+    time_s: float
+    step: int
+    segment: int
+    points_um: np.ndarray
+    triangles: np.ndarray
+    cell_tags: np.ndarray
+    point_data: dict[str, np.ndarray] = field(default_factory=dict)
+    boundaries: dict[str, np.ndarray] = field(default_factory=dict)
+    facets: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    facet_tags: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.time_s = float(self.time_s)
+        self.step = int(self.step)
+        self.segment = int(self.segment)
+        self.points_um = np.ascontiguousarray(self.points_um, dtype=np.float64)
+        self.triangles = np.ascontiguousarray(self.triangles, dtype=np.int64)
+        self.cell_tags = np.ascontiguousarray(self.cell_tags, dtype=np.int32)
+        self.facets = np.ascontiguousarray(self.facets, dtype=np.int64).reshape(-1, 2)
+        self.facet_tags = np.ascontiguousarray(self.facet_tags, dtype=np.int32)
+        self.point_data = {
+            k: np.ascontiguousarray(v, dtype=np.float64) for k, v in self.point_data.items()
+        }
+        self.boundaries = {
+            k: np.ascontiguousarray(v, dtype=np.float64).reshape(-1, 2)
+            for k, v in self.boundaries.items()
+        }
+        self.meta = dict(self.meta)
+        _validate(self)
+
+    @property
+    def n_points(self) -> int:
+        """Number of vertices."""
+        return int(self.points_um.shape[0])
+
+    @property
+    def n_cells(self) -> int:
+        """Number of triangles."""
+        return int(self.triangles.shape[0])
+
+
+def _validate(frame: FrameData) -> None:
+    """Check array shapes and index ranges; raise ``ValueError`` naming the bad entry."""
+    n = frame.points_um.shape[0]
+    if frame.points_um.ndim != 2 or frame.points_um.shape[1] != 2:
+        raise ValueError(f"points_um must be (N, 2), got {frame.points_um.shape}")
+    if frame.triangles.ndim != 2 or frame.triangles.shape[1] != 3:
+        raise ValueError(f"triangles must be (M, 3), got {frame.triangles.shape}")
+    if frame.cell_tags.shape != (frame.triangles.shape[0],):
+        raise ValueError(
+            f"cell_tags must be ({frame.triangles.shape[0]},), got {frame.cell_tags.shape}"
+        )
+    if frame.facet_tags.shape != (frame.facets.shape[0],):
+        raise ValueError(
+            f"facet_tags must be ({frame.facets.shape[0]},), got {frame.facet_tags.shape}"
+        )
+    for what, idx in (("triangles", frame.triangles), ("facets", frame.facets)):
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"{what} index a vertex outside 0..{n - 1}")
+    for name, values in frame.point_data.items():
+        if "/" in name or not name:
+            raise ValueError(f"point-data name {name!r} must be non-empty and contain no '/'")
+        if values.shape not in ((n,), (n, 2)):
+            raise ValueError(f"point_data[{name!r}] must be ({n},) or ({n}, 2), got {values.shape}")
+    for name in frame.boundaries:
+        if "/" in name or not name:
+            raise ValueError(f"boundary name {name!r} must be non-empty and contain no '/'")
+
+
+def frame_path(run_dir: Path, index: int) -> Path:
+    """Path of frame ``index`` of a run: ``run_dir/frames/frame_{index:05d}.npz``."""
+    return Path(run_dir) / FRAME_DIR / f"frame_{int(index):05d}.npz"
+
+
+def _atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
+    """Write through a temporary file in the same directory, then rename over ``path``.
+
+    A reader polling the directory of a running simulation thus never sees a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
+    """Write a frame as ``run_dir/frames/frame_{index:05d}.npz`` (compressed).
+
+    Call on one process only (rank 0). The file is replaced atomically.
+
+    Args:
+        run_dir: Run directory.
+        index: Frame number (0, 1, 2, ... in time order).
+        frame: The frame.
+
+    Returns:
+        Path of the file written.
+    """
+    _validate(frame)
+    arrays: dict[str, np.ndarray] = {
+        "format_version": np.array(FRAME_FORMAT_VERSION, dtype=np.int64),
+        "time_s": np.array(frame.time_s, dtype=np.float64),
+        "step": np.array(frame.step, dtype=np.int64),
+        "segment": np.array(frame.segment, dtype=np.int64),
+        "points_um": frame.points_um,
+        "triangles": frame.triangles,
+        "cell_tags": frame.cell_tags,
+        "facets": frame.facets,
+        "facet_tags": frame.facet_tags,
+        "meta_json": np.array(json.dumps(frame.meta, sort_keys=True)),
+    }
+    for name, values in frame.point_data.items():
+        arrays[_POINT_PREFIX + name] = values
+    for name, line in frame.boundaries.items():
+        arrays[_BOUNDARY_PREFIX + name] = line
+    path = frame_path(run_dir, index)
+    _atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+    return path
+
+
+def read_frame(path: Path) -> FrameData:
+    """Read a frame written by :func:`write_frame`.
+
+    Raises:
+        ConfigError: The file does not exist or is not a lidendrite frame.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = set(data.files)
+            point_data = {
+                k[len(_POINT_PREFIX) :]: data[k] for k in keys if k.startswith(_POINT_PREFIX)
+            }
+            boundaries = {
+                k[len(_BOUNDARY_PREFIX) :]: data[k] for k in keys if k.startswith(_BOUNDARY_PREFIX)
+            }
+            return FrameData(
+                time_s=float(data["time_s"]),
+                step=int(data["step"]),
+                segment=int(data["segment"]),
+                points_um=data["points_um"],
+                triangles=data["triangles"],
+                cell_tags=data["cell_tags"],
+                point_data=dict(sorted(point_data.items())),
+                boundaries=dict(sorted(boundaries.items())),
+                facets=data["facets"],
+                facet_tags=data["facet_tags"],
+                meta=json.loads(str(data["meta_json"])),
+            )
+    except FileNotFoundError as err:
+        raise ConfigError(f"frame file {path} does not exist") from err
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
+        raise ConfigError(f"{path} is not a lidendrite frame file ({err})") from err
+
+
+def read_frame_time(path: Path) -> float:
+    """Simulated time in s of a frame file, without loading its arrays."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            return float(data["time_s"])
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
+        raise ConfigError(f"{path} is not a lidendrite frame file ({err})") from err
+
+
+def list_frames(run_dir: Path) -> list[Path]:
+    """Frame files of a run, sorted by frame number (empty if there are none)."""
+    directory = Path(run_dir) / FRAME_DIR
+    if not directory.is_dir():
+        return []
+    found = []
+    for p in directory.iterdir():
+        m = _FRAME_NAME.match(p.name)
+        if m and p.is_file():
+            found.append((int(m.group(1)), p))
+    return [p for _, p in sorted(found)]
+
+
+# --- VTK XML output -------------------------------------------------------------------------
+
+_VTK_TYPES = {
+    np.dtype(np.float64): "Float64",
+    np.dtype(np.float32): "Float32",
+    np.dtype(np.int64): "Int64",
+    np.dtype(np.int32): "Int32",
+    np.dtype(np.uint8): "UInt8",
+}
+
+
+def _data_array(
+    name: str, values: np.ndarray, n_components: int = 1, *, tuples: bool = False
+) -> str:
+    """One inline binary ``DataArray``: base64 of a UInt64 byte count, then base64 of the data.
+
+    The two parts are encoded separately, as VTK itself writes them.
+    """
+    values = np.ascontiguousarray(values)
+    vtk_type = _VTK_TYPES[values.dtype]
+    raw = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+    header = np.array([len(raw)], dtype="<u8").tobytes()
+    payload = (base64.b64encode(header) + base64.b64encode(raw)).decode("ascii")
+    count = f'NumberOfTuples="{values.size // n_components}" ' if tuples else ""
+    return (
+        f'<DataArray type="{vtk_type}" Name={quoteattr(name)} {count}'
+        f'NumberOfComponents="{n_components}" format="binary">{payload}</DataArray>'
+    )
+
+
+def _pad3(values: np.ndarray) -> np.ndarray:
+    """(N, 2) -> (N, 3) with a zero third component."""
+    out = np.zeros((values.shape[0], 3), dtype=np.float64)
+    out[:, : values.shape[1]] = values
+    return out
+
+
+def write_vtu(path: Path, frame: FrameData) -> None:
+    """Write a frame as a VTK XML unstructured grid (``.vtu``, inline base64 binary).
+
+    Points are padded to 3D (z = 0, in µm), the cells are triangles, every point-data array is
+    written (2D vectors padded to 3 components) and the material tags are the cell array
+    ``cell_tags``. The simulated time is stored as the field array ``TimeValue``. Opens in
+    ParaView and in ``pyvista.read``. Call on one process only (rank 0).
+    """
+    _validate(frame)
+    n, m = frame.n_points, frame.n_cells
+    point_arrays = []
+    for name, values in frame.point_data.items():
+        if values.ndim == 2:
+            point_arrays.append(_data_array(name, _pad3(values), 3))
+        else:
+            point_arrays.append(_data_array(name, values))
+    parts = [
+        '<?xml version="1.0"?>',
+        '<VTKFile type="UnstructuredGrid" version="1.0" byte_order="LittleEndian" '
+        'header_type="UInt64">',
+        "<UnstructuredGrid>",
+        "<FieldData>",
+        _data_array("TimeValue", np.array([frame.time_s], dtype=np.float64), tuples=True),
+        "</FieldData>",
+        f'<Piece NumberOfPoints="{n}" NumberOfCells="{m}">',
+        "<PointData>",
+        *point_arrays,
+        "</PointData>",
+        '<CellData Scalars="cell_tags">',
+        _data_array("cell_tags", frame.cell_tags),
+        "</CellData>",
+        "<Points>",
+        _data_array("Points", _pad3(frame.points_um), 3),
+        "</Points>",
+        "<Cells>",
+        _data_array("connectivity", frame.triangles.ravel()),
+        _data_array("offsets", np.arange(3, 3 * m + 1, 3, dtype=np.int64)),
+        _data_array("types", np.full(m, _VTK_TRIANGLE, dtype=np.uint8)),
+        "</Cells>",
+        "</Piece>",
+        "</UnstructuredGrid>",
+        "</VTKFile>",
+        "",
+    ]
+    text = "\n".join(parts)
+    _atomic_write(Path(path), lambda fh: fh.write(text), mode="w")
+
+
+def write_pvd(path: Path, entries: Sequence[tuple[float, str]]) -> None:
+    """Write a ParaView collection listing ``(time_s, vtu path relative to the .pvd)``.
+
+    Rewrite the whole file after each new frame; it is replaced atomically. Call on one process
+    only (rank 0).
+    """
+    lines = [
+        '<?xml version="1.0"?>',
+        '<VTKFile type="Collection" version="0.1" byte_order="LittleEndian">',
+        "<Collection>",
+    ]
+    for time_s, file in entries:
+        rel = Path(file).as_posix()
+        lines.append(
+            f'<DataSet timestep="{float(time_s)!r}" group="" part="0" file={quoteattr(rel)}/>'
+        )
+    lines += ["</Collection>", "</VTKFile>", ""]
+    text = "\n".join(lines)
+    _atomic_write(Path(path), lambda fh: fh.write(text), mode="w")

@@ -1,0 +1,196 @@
+"""The fields the renderer can show: which frame array, how to label it, in which unit.
+
+Pure numpy; no VTK. Values are handled in the SI units of the frame arrays; only the colour-bar
+labels are converted to a display unit chosen from the colour range.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from lidendrite.errors import ConfigError
+from lidendrite.geometry.tags import ELECTROLYTE
+from lidendrite.io.frames import FrameData
+
+__all__ = [
+    "FIELDS",
+    "FieldSpec",
+    "data_range",
+    "display_unit",
+    "electrolyte_points",
+    "field_spec",
+    "field_values",
+    "field_vectors",
+    "format_time",
+    "nice_length",
+]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How to show one field.
+
+    Attributes:
+        name: Name used on the command line (``flux``, ``concentration``, ...).
+        array: Point-data array of the frame.
+        label: Colour-bar title (the quantity, without unit).
+        units: Candidate display units ``(label, factor)``: display value = SI value x factor.
+            The first unit in which the colour range reaches 1 is used (the last otherwise).
+        cmap: Default colour map.
+        vector: Whether the array is a 2D vector (the magnitude is shown, streamlines follow it).
+    """
+
+    name: str
+    array: str
+    label: str
+    units: tuple[tuple[str, float], ...]
+    cmap: str
+    vector: bool
+
+
+FIELDS: dict[str, FieldSpec] = {
+    "flux": FieldSpec(
+        "flux",
+        "flux_cation_mol_per_m2_s",
+        "Li⁺ flux",
+        (
+            ("mol m⁻² s⁻¹", 1.0),
+            ("mmol m⁻² s⁻¹", 1e3),
+            ("µmol m⁻² s⁻¹", 1e6),
+            ("nmol m⁻² s⁻¹", 1e9),
+        ),
+        "viridis",
+        True,
+    ),
+    "concentration": FieldSpec(
+        "concentration",
+        "c_cation_mol_per_m3",
+        "Li⁺ concentration",
+        (("mol m⁻³", 1.0),),
+        "cividis",
+        False,
+    ),
+    "potential": FieldSpec(
+        "potential",
+        "potential_V",
+        "Electrolyte potential",
+        (("V", 1.0), ("mV", 1e3), ("µV", 1e6)),
+        "coolwarm",
+        False,
+    ),
+    "current": FieldSpec(
+        "current",
+        "current_density_A_per_m2",
+        "Current density",
+        (("A m⁻²", 1.0), ("mA m⁻²", 1e3), ("µA m⁻²", 1e6)),
+        "plasma",
+        True,
+    ),
+}
+
+
+def field_spec(field: str) -> FieldSpec:
+    """The :class:`FieldSpec` of a field name.
+
+    Raises:
+        ConfigError: Unknown field name.
+    """
+    try:
+        return FIELDS[field]
+    except KeyError:
+        raise ConfigError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}") from None
+
+
+def _array(frame: FrameData, spec: FieldSpec) -> np.ndarray:
+    try:
+        return frame.point_data[spec.array]
+    except KeyError:
+        have = ", ".join(sorted(frame.point_data)) or "none"
+        raise ConfigError(
+            f"field {spec.name!r} needs point data {spec.array!r}, which the frame lacks "
+            f"(it has: {have})"
+        ) from None
+
+
+def field_values(frame: FrameData, field: str) -> np.ndarray:
+    """(N,) nodal values shown in colour, in SI units: the magnitude for vector fields."""
+    spec = field_spec(field)
+    values = _array(frame, spec)
+    if spec.vector:
+        if values.ndim != 2:
+            raise ConfigError(f"point data {spec.array!r} must be a 2D vector field")
+        return np.hypot(values[:, 0], values[:, 1])
+    if values.ndim != 1:
+        raise ConfigError(f"point data {spec.array!r} must be a scalar field")
+    return values
+
+
+def field_vectors(frame: FrameData, field: str) -> np.ndarray | None:
+    """(N, 2) vectors the streamlines follow, or ``None`` for scalar fields."""
+    spec = field_spec(field)
+    return _array(frame, spec) if spec.vector else None
+
+
+def electrolyte_points(frame: FrameData) -> np.ndarray:
+    """Boolean (N,) mask of the vertices of electrolyte cells (the coloured part)."""
+    mask = np.zeros(frame.n_points, dtype=bool)
+    mask[frame.triangles[frame.cell_tags == ELECTROLYTE].ravel()] = True
+    return mask
+
+
+def data_range(frames: Iterable[FrameData], field: str) -> tuple[float, float]:
+    """Min and max of a field over the electrolyte vertices of one or several frames (SI)."""
+    lo, hi = math.inf, -math.inf
+    for frame in frames:
+        values = field_values(frame, field)[electrolyte_points(frame)]
+        values = values[np.isfinite(values)]
+        if values.size:
+            lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
+    if lo > hi:
+        raise ConfigError(f"field {field!r} has no finite values to show")
+    return lo, hi
+
+
+def display_unit(field: str, clim: tuple[float, float]) -> tuple[str, float]:
+    """Display unit ``(label, factor)`` for a colour range given in SI units.
+
+    The first candidate unit in which the largest magnitude of the range is at least 1 is
+    used; for example a flux range up to 3.1e-5 mol m⁻² s⁻¹ is shown in µmol m⁻² s⁻¹.
+    """
+    units = field_spec(field).units
+    peak = max(abs(clim[0]), abs(clim[1]))
+    if peak == 0.0 or not math.isfinite(peak):
+        return units[0]
+    for label, factor in units:
+        if peak * factor >= 1.0:
+            return label, factor
+    return units[-1]
+
+
+def format_time(time_s: float) -> str:
+    """Time stamp such as ``t = 12.3 s``, ``t = 4.5 min`` or ``t = 2.25 h``."""
+    t = float(time_s)
+    if abs(t) < 60.0:
+        value, unit = t, "s"
+    elif abs(t) < 3600.0:
+        value, unit = t / 60.0, "min"
+    else:
+        value, unit = t / 3600.0, "h"
+    text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0.0 else f"{value:.2e}"
+    return f"t = {text} {unit}"
+
+
+def nice_length(length: float) -> float:
+    """Largest 1, 2 or 5 x 10^k not above ``length`` (for scale bars); ``length`` > 0."""
+    if not (length > 0.0 and math.isfinite(length)):
+        raise ValueError(f"length must be positive and finite, got {length}")
+    exponent = math.floor(math.log10(length))
+    base = 10.0**exponent
+    for mantissa in (5.0, 2.0, 1.0):
+        if mantissa * base <= length * (1.0 + 1e-12):
+            return mantissa * base
+    return base
