@@ -103,6 +103,8 @@ class _MeshState:
         self.anode: _Interface | None = None
         self.counter: _Interface | None = None
         self.fresh_quality = min_quality(self.mesh)
+        self.vtx = None
+        self.vtx_fields: dict = {}
         self.pending_correction = 0.0
         self.refresh_interfaces(sim)
 
@@ -335,6 +337,8 @@ class Simulation:
             st._flux_fn.x.array[:] = arr
             return lay.values(st._flux_fn)
 
+        if self.cfg.output.vtx:
+            self._write_vtx(time_s, flux * s.flux_mol_per_m2_s, cur * s.current_A_per_m2)
         c = lay.values(p.c)
         arrays = {
             "c_cation_mol_per_m3": (c + self.params.c_fixed) * s.concentration_mol_per_m3,
@@ -376,6 +380,42 @@ class Simulation:
                 "initial_anode_y_um": self.initial_mean_height_um,
             },
         )
+
+    def _write_vtx(self, time_s: float, flux: np.ndarray, current: np.ndarray) -> None:
+        """Append the fields to this mesh segment's VTX file (ADIOS2, all ranks write)."""
+        st = self.state
+        p = st.problem
+        s = self.scaling
+        if st.vtx is None:
+            fn = dolfinx.fem.Function
+            st.vtx_fields = {
+                "c_cation_mol_per_m3": fn(p.V, name="c_cation_mol_per_m3"),
+                "c_anion_mol_per_m3": fn(p.V, name="c_anion_mol_per_m3"),
+                "potential_V": fn(p.V, name="potential_V"),
+                "flux_cation_mol_per_m2_s": fn(p.W, name="flux_cation_mol_per_m2_s"),
+                "current_density_A_per_m2": fn(p.W, name="current_density_A_per_m2"),
+            }
+            path = self.out_dir / f"fields_seg{self.remesh_count:03d}.bp"
+            policy = dolfinx.io.VTXMeshPolicy.update if self.moving else None
+            kwargs = {"mesh_policy": policy} if policy is not None else {}
+            st.vtx = dolfinx.io.VTXWriter(
+                self.comm, str(path), list(st.vtx_fields.values()), engine="BP4", **kwargs
+            )
+        f = st.vtx_fields
+        c0 = s.concentration_mol_per_m3
+        f["c_cation_mol_per_m3"].x.array[:] = (p.c.x.array + self.params.c_fixed) * c0
+        f["c_anion_mol_per_m3"].x.array[:] = p.c.x.array * c0
+        f["potential_V"].x.array[:] = p.phi.x.array * s.thermal_voltage_V
+        f["flux_cation_mol_per_m2_s"].x.array[:] = flux
+        f["current_density_A_per_m2"].x.array[:] = current
+        st.vtx.write(time_s)
+
+    def close_output(self, state: _MeshState | None = None) -> None:
+        """Close the VTX file of a mesh segment (collective)."""
+        st = state or self.state
+        if st is not None and st.vtx is not None:
+            st.vtx.close()
+            st.vtx = None
 
     def _tagged_facets(self):
         """Tagged facets as global node pairs, gathered on rank 0 (collective)."""
@@ -457,7 +497,9 @@ class Simulation:
         st.problem.disp1.x.array[:] = 0.0
         st.refresh_interfaces(self)
 
-    def remeshed_state(self, anode_xy: np.ndarray, counter_xy: np.ndarray | None) -> _MeshState:
+    def remeshed_state(
+        self, anode_xy: np.ndarray, counter_xy: np.ndarray | None, max_step_um: float
+    ) -> _MeshState:
         """A new mesh bounded by the given electrode polylines, with the fields transferred.
 
         The salt is renormalised so that the mobile-anion inventory, which the model conserves
@@ -482,9 +524,9 @@ class Simulation:
             refine_counter=self.counter_is_lithium,
         )
         new = _MeshState(self, cell_mesh)
-        padding = 2.0 * max(h, cfg.mesh.size_bulk_um)
-        for f_new, f_old in ((new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)):
-            _transfer(f_new, f_old, padding)
+        # New nodes lie inside the old mesh or at most one boundary step outside it.
+        padding = 1.5 * max_step_um + 1e-3 * h
+        _transfer([(new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)], padding)
         new.problem.v.x.array[:] = old.cell_voltage_scaled()
         new.problem.control.value = old.problem.control.value
         before = old.observables.integrals()["anion"]
@@ -535,6 +577,7 @@ class Simulation:
             recorder.write_status("failed", reason=f"{type(err).__name__}: {err}")
             recorder.close()
             raise
+        self.close_output()
         result.info.setdefault("wall_time_s", time.perf_counter() - t_wall)
         result.info.setdefault("timings_s", dict(self.timings))
         recorder.write_status(
@@ -602,6 +645,7 @@ class Simulation:
             if k != self.segment_index:
                 self.segment_index = k
                 order, dt_prev = 1, None  # restart BDF at a jump of the control
+                dt = min(dt, cfg.numerics.dt_initial_s)  # and resolve the new transient
             dt = min(dt, cfg.numerics.dt_max_s, self._motion_dt_limit())
             dt = _land_on(t, dt, min(seg.end_s, next_output), eps)
             ok, its, remeshed = self._solve_step(dt, dt_prev, order=order, move=self.moving)
@@ -707,7 +751,8 @@ class Simulation:
             self.timings["motion"] += time.perf_counter() - t0
             if remeshed:
                 t0 = time.perf_counter()
-                self.state = self.remeshed_state(untangled, moved.get("counter"))
+                max_step = max(float(np.abs(d).max()) for d in steps.values())
+                self.state = self.remeshed_state(untangled, moved.get("counter"), max_step)
                 self.timings["remesh"] += time.perf_counter() - t0
                 order, dt_prev = 1, None
         p = self.state.problem
@@ -723,6 +768,7 @@ class Simulation:
             elif move:
                 self.undo_motion()
         elif remeshed:
+            self.close_output(old_state)
             self.remesh_count += 1
             self.inventory_correction = self.state.pending_correction
             log.info(
@@ -812,16 +858,22 @@ def _land_on(t: float, dt: float, target: float, eps: float) -> float:
     return dt
 
 
-def _transfer(f_new, f_old, padding: float) -> None:
-    """Interpolate a P1 field onto a non-matching mesh (collective)."""
+def _transfer(pairs, padding: float) -> None:
+    """Interpolate P1 fields onto a non-matching mesh (collective).
+
+    ``pairs`` are (new, old) functions; all new ones share one mesh and element, and so do the old
+    ones, so the point location is done once.
+    """
+    f_new, f_old = pairs[0]
     V_new = f_new.function_space
     mesh_new = V_new.mesh
     cells = np.arange(mesh_new.topology.index_map(mesh_new.topology.dim).size_local, dtype=np.int32)
     data = dolfinx.fem.create_interpolation_data(
         V_new, f_old.function_space, cells, padding=padding
     )
-    f_new.interpolate_nonmatching(f_old, cells, data)
-    f_new.x.scatter_forward()
+    for f_new, f_old in pairs:
+        f_new.interpolate_nonmatching(f_old, cells, data)
+        f_new.x.scatter_forward()
 
 
 def _mean_height(xy: np.ndarray, width: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ class Recorder:
         self.t_start = time.perf_counter()
         if self.rank0:
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            for stale_bp in self.out_dir.glob("fields_seg*.bp"):
+                shutil.rmtree(stale_bp, ignore_errors=True)
             for stale in ("frames", "fields"):
                 d = self.out_dir / stale
                 if d.is_dir():
