@@ -236,6 +236,7 @@ def _add_render(subparsers: Any) -> None:
         reason = str(exc)
     else:
         render_cli.add_parser(subparsers)
+        render_cli.add_plot_parser(subparsers)
         return
 
     def unavailable(args: argparse.Namespace) -> int:

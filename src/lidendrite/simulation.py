@@ -275,7 +275,8 @@ class Simulation:
         width = self.cfg.cell.width_um
         mean_h = _mean_height(xy, width)
         tip = int(np.argmax(xy[:, 1]))
-        i_mean = out["current_density_A_per_m2"] / s.current_A_per_m2
+        # mean plating current per unit of actual surface (not of projected width)
+        i_mean = out["current_density_A_per_m2"] / s.current_A_per_m2 * width / polyline_length(xy)
         out.update(
             {
                 "c_anode_min_mol_per_m3": float(c_nodes.min()) * s.concentration_mol_per_m3,
@@ -377,7 +378,7 @@ class Simulation:
                 "counter_electrode": self.cfg.cell.counter_electrode,
                 "temperature_K": self.cfg.operation.temperature_K,
                 "preset": self.cfg.electrolyte.preset,
-                "initial_anode_y_um": self.initial_mean_height_um,
+                "initial_anode_y_um": 0.0,
             },
         )
 
@@ -604,7 +605,7 @@ class Simulation:
         s = self.scaling
         t_mesh = time.perf_counter()
         self.state = _MeshState(self, cell_from_config(self.comm, cfg))
-        self.initial_mean_height_um = 0.0
+        self.initial_mean_height_um = _mean_height(self.state.anode.xy, cfg.cell.width_um)
         log.info(
             "mesh: %d cells, %d vertices (%.2f s)",
             self.state.mesh.topology.index_map(2).size_global,
