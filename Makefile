@@ -22,7 +22,7 @@ for c in $(PYTHON) python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: all install demo test test-serial test-mpi lint format bench clean
+.PHONY: all install demo test test-serial lint format bench figures clean
 
 all: install
 
@@ -41,8 +41,9 @@ install: $(STAMP)
 
 demo: install
 	$(VENV)/bin/lidendrite run $(DEMO_CONFIG) --out $(DEMO_OUT)
+	$(VENV)/bin/lidendrite render $(DEMO_OUT) --field flux
 	$(VENV)/bin/lidendrite render $(DEMO_OUT) --field flux --animate mp4
-	@echo "Results in $(DEMO_OUT)/ (open $(DEMO_OUT)/fields.pvd in ParaView); images in $(DEMO_OUT)/render/"
+	@echo "Results in $(DEMO_OUT)/: metrics.csv, status.json; open $(DEMO_OUT)/fields.pvd in ParaView."
 
 test: install
 	$(VPY) -m pytest -q tests
@@ -61,6 +62,10 @@ format: install
 
 bench: install
 	$(VPY) benchmarks/step_cost.py
+	$(VPY) benchmarks/seed_case.py
+
+figures: install
+	bash docs/make_figures.sh
 
 clean:
 	rm -rf results build .pytest_cache .ruff_cache

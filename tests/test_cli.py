@@ -308,8 +308,9 @@ def test_demo_config_passes_check(comm, capsys):
     assert main(["check", str(demo), "--no-mesh"]) == 0
     out = capsys.readouterr().out
     if comm.rank == 0:
-        assert 0.4 < _value_of(out, "current_ratio") < 0.6
-        assert 0.4 < _value_of(out, "plated_thickness") < 0.6
+        # the demo runs near the limiting current (0.9 i_lim) and plates ~4.8 um of Li
+        assert 0.85 < _value_of(out, "current_ratio") < 0.95
+        assert 4.0 < _value_of(out, "plated_thickness") < 6.0
         assert "no warnings" in out
 
 

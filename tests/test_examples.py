@@ -92,8 +92,33 @@ def test_check_accepts_example(config, capsys, comm):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_shortened_example_run(config, tmp_path, comm, capsys):
+    check_shortened_run(config, shared_dir(tmp_path, comm) / config.stem, comm, capsys)
+
+
+def test_shortened_protocol_run(tmp_path, comm, capsys):
+    """A config with an explicit ``operation.protocol`` (plate, then strip) is shortened too."""
+    base = shared_dir(tmp_path, comm)
+    config = base / "protocol.yaml"
+    if comm.rank == 0:
+        data = yaml.safe_load((CONFIG_DIR / "seed002_lpc.yaml").read_text())
+        for key in ("current_density_A_per_m2", "duration_s"):
+            data["operation"].pop(key)
+        data["operation"]["protocol"] = [
+            {"current_density_A_per_m2": 3.0, "duration_s": 600.0},
+            {"current_density_A_per_m2": -3.0, "duration_s": 600.0},
+            {"current_density_A_per_m2": 0.0, "duration_s": 600.0},
+        ]
+        data["operation"]["repeat"] = 5
+        config.write_text(yaml.safe_dump(data))
+    comm.barrier()
     overrides, steps = shortened(config)
-    out = shared_dir(tmp_path, comm) / config.stem
+    assert overrides[0].startswith("operation.protocol=")
+    assert [s["current_density_A_per_m2"] for s in steps] == [3.0, -3.0]
+    check_shortened_run(config, base / "run", comm, capsys)
+
+
+def check_shortened_run(config, out, comm, capsys):
+    overrides, steps = shortened(config)
     argv = ["run", str(config), "--out", str(out), "-q"]
     for o in overrides:
         argv += ["--set", o]
