@@ -55,7 +55,7 @@ fi
 mv "$tmp/gallery/grid_flux.png" "$IMG/seed002_gallery.png"
 
 # Li+ flux at the end of the demo (the last frame).
-still=$("$LIDENDRITE" render "$DEMO" --field flux --size 1200x900 --out "$tmp/demo" | tail -n 1)
+still=$("$LIDENDRITE" render "$DEMO" --field flux --size 760x880 --out "$tmp/demo" | tail -n 1)
 mv "$still" "$IMG/demo_flux.png"
 
 ls -l "$IMG"/seed002_tip.png "$IMG"/seed002_gallery.png "$IMG"/demo_flux.png

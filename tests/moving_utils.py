@@ -7,7 +7,6 @@ use nothing of the solver, so that a test compares the solver with an independen
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import math
@@ -23,6 +22,7 @@ import numpy as np
 from lidendrite.config import config_from_dict
 from lidendrite.io.frames import list_frames, read_frame
 from lidendrite.simulation import RunResult, run
+from validation_utils import merge
 
 # Reference constants, as given in the physics notes (not read from the package).
 FARADAY_C_PER_MOL = 96485.33212
@@ -41,17 +41,6 @@ TEMPERATURE_K = 298.15
 # --------------------------------------------------------------------------------------------
 
 
-def deep_update(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``base`` with the nested mapping ``changes`` merged in."""
-    out = copy.deepcopy(dict(base))
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_update(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def moving_cell(**changes: Any) -> dict[str, Any]:
     """Config of a small Li|Cl-Li-G62|Li cell with a moving anode; ``changes`` are merged in."""
     base = {
@@ -68,7 +57,7 @@ def moving_cell(**changes: Any) -> dict[str, Any]:
         "numerics": {"moving_boundary": True, "dt_max_s": 1.0},
         "output": {"vtx": False, "progress_every_s": 0.0},
     }
-    return deep_update(base, changes)
+    return merge(base, changes)
 
 
 def shared_dir(comm: MPI.Comm, path: Path) -> Path:

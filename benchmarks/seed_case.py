@@ -1,0 +1,212 @@
+"""Wall time of the seed-002 cases end to end (two hours of plating, moving boundary).
+
+Runs ``configs/seed002_lpc.yaml`` and ``configs/seed002_lpc_ucpba.yaml`` (or the configs given)
+through :func:`lidendrite.simulation.run`, exactly as ``lidendrite run`` does, and prints for each
+the wall time, its split into solve / mesh motion / remesh / output (from ``status.json``), the
+number of time steps and remeshes, and how the time step adapted (from ``metrics.csv``).
+
+Run serially or under MPI::
+
+    python benchmarks/seed_case.py
+    python benchmarks/seed_case.py configs/seed002_lpc.yaml --keep results/bench/seed
+    mpirun -n 2 python benchmarks/seed_case.py --json results/bench/seed_case.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mpi4py import MPI
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine_line, say, scratch_dir, write_json  # noqa: E402
+
+from lidendrite.config import load_config  # noqa: E402
+from lidendrite.logs import setup_logging  # noqa: E402
+from lidendrite.simulation import run  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIGS = [
+    REPO / "configs" / "seed002_lpc.yaml",
+    REPO / "configs" / "seed002_lpc_ucpba.yaml",
+]
+#: Wall-time target of one seed case on one core, s.
+TARGET_WALL_S = 60.0
+#: Quoted reference point (not measured here): a MOOSE phase-field simulation of dendrite growth
+#: takes about a day on a laptop for 35 s of simulated growth.
+MOOSE_SIMULATED_S = 35.0
+MOOSE_WALL_S = 24 * 3600.0
+PHASES = ("solve", "motion", "remesh", "output")
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    """Rows of ``metrics.csv`` as floats (empty cells left out)."""
+    with open(path, newline="") as fh:
+        return [
+            {k: float(v) for k, v in row.items() if v not in ("", None)}
+            for row in csv.DictReader(fh)
+        ]
+
+
+def dt_summary(rows: list[dict[str, float]]) -> dict[str, Any]:
+    """How the time step adapted: min / median / max dt and when dt first reached its maximum."""
+    steps = [r for r in rows if r.get("step", 0) >= 1]
+    if not steps:
+        return {}
+    dts = [r["dt_s"] for r in steps]
+    dt_max = max(dts)
+    first_max = next(r for r in steps if r["dt_s"] >= 0.999 * dt_max)
+    its = [r["newton_iterations"] for r in steps]
+    return {
+        "dt_min_s": min(dts),
+        "dt_median_s": statistics.median(dts),
+        "dt_max_s": dt_max,
+        "dt_first": dts[0],
+        "dt_max_reached_at_step": int(first_max["step"]),
+        "dt_max_reached_at_time_s": first_max["time_s"],
+        "newton_median": statistics.median(its),
+        "newton_max": max(its),
+        "newton_total": sum(its),
+    }
+
+
+def run_case(comm: MPI.Comm, config: Path, out_dir: Path) -> dict[str, Any]:
+    """Run one config end to end (collective); returns its figures (complete on rank 0)."""
+    cfg = load_config(config)
+    comm.barrier()
+    t0 = time.perf_counter()
+    result = run(cfg, out_dir, comm)
+    comm.barrier()
+    wall = time.perf_counter() - t0
+    info: dict[str, Any] = {
+        "config": str(config),
+        "title": cfg.title,
+        "simulated_s": result.time_s,
+        "status": result.status,
+        "reason": result.reason,
+        "wall_s": wall,
+    }
+    if comm.rank == 0:
+        status = json.loads((out_dir / "status.json").read_text())
+        info["status_json"] = status
+        info["steps"] = status.get("steps")
+        info["remesh_count"] = status.get("remesh_count")
+        info["wall_time_status_s"] = status.get("wall_time_s")
+        info["timings_s"] = status.get("timings_s", {})
+        info.update(dt_summary(read_metrics(out_dir / "metrics.csv")))
+    return info
+
+
+def print_case(comm: MPI.Comm, c: dict[str, Any]) -> None:
+    if comm.rank != 0:
+        return
+    wall = c["wall_time_status_s"] or c["wall_s"]
+    tm = c["timings_s"]
+    other = wall - sum(tm.get(k, 0.0) for k in PHASES)
+    say(comm, f"\n{c['title']}  ({Path(c['config']).name})")
+    say(
+        comm,
+        f"  status {c['status']}: {c['reason']}; simulated {c['simulated_s']:.6g} s in "
+        f"{wall:.2f} s wall ({c['steps']} time steps, {c['remesh_count']} remeshes)",
+    )
+    parts = "  ".join(
+        f"{k} {tm.get(k, 0.0):.2f} s ({100 * tm.get(k, 0.0) / wall:.0f} %)" for k in PHASES
+    )
+    say(comm, f"  time split: {parts}  other {other:.2f} s ({100 * other / wall:.0f} %)")
+    say(comm, "  (other = mesh generation, form compilation, set-up, metrics, step control)")
+    if "dt_min_s" in c:
+        say(
+            comm,
+            f"  dt: first {c['dt_first']:.3g} s, min {c['dt_min_s']:.3g} s, median "
+            f"{c['dt_median_s']:.3g} s, max {c['dt_max_s']:.3g} s (reached at step "
+            f"{c['dt_max_reached_at_step']}, t = {c['dt_max_reached_at_time_s']:.4g} s)",
+        )
+        say(
+            comm,
+            f"  Newton iterations per step: median {c['newton_median']:.0f}, max "
+            f"{c['newton_max']:.0f}, total {c['newton_total']:.0f}",
+        )
+    verdict = "meets" if wall <= TARGET_WALL_S else "MISSES"
+    ranks = f"{comm.size} rank{'s' if comm.size > 1 else ''}"
+    say(
+        comm,
+        f"  {verdict} the target of {TARGET_WALL_S:.0f} s on one core ({wall:.1f} s on {ranks}); "
+        f"{c['simulated_s'] / wall:.0f} simulated s per wall s",
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Wall time of the seed-002 cases, end to end.")
+    p.add_argument(
+        "configs",
+        nargs="*",
+        type=Path,
+        default=DEFAULT_CONFIGS,
+        help="configs to run (default: the two seed-002 configs)",
+    )
+    p.add_argument("--keep", metavar="DIR", help="keep the run directories in DIR")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the runs' progress log")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    comm = MPI.COMM_WORLD
+    args = parse_args(argv)
+    if args.verbose:
+        setup_logging(comm, logging.INFO)
+    say(comm, "lidendrite seed-case benchmark")
+    say(comm, f"  {machine_line(comm)}")
+    cases = []
+    with scratch_dir(comm, args.keep) as scratch:
+        for config in args.configs:
+            out = scratch / Path(config).stem
+            case = run_case(comm, Path(config), out)
+            print_case(comm, case)
+            cases.append(case)
+    say(comm, "")
+    moose_rate = MOOSE_SIMULATED_S / MOOSE_WALL_S
+    say(
+        comm,
+        f"Reference point (quoted, not measured here): a MOOSE phase-field dendrite simulation "
+        f"takes about a day on a laptop for {MOOSE_SIMULATED_S:.0f} s of simulated growth "
+        f"({moose_rate:.1e} simulated s per wall s).",
+    )
+    if comm.rank == 0:
+        for c in cases:
+            wall = c["wall_time_status_s"] or c["wall_s"]
+            say(
+                comm,
+                f"  {c['title']}: {c['simulated_s']:.0f} s simulated in {wall:.1f} s wall = "
+                f"{c['simulated_s'] / wall:.0f} simulated s per wall s "
+                f"({c['simulated_s'] / wall / moose_rate:.1e} x the quoted phase-field rate; "
+                f"a sharp-interface model, not the same physics or resolution)",
+            )
+    write_json(
+        comm,
+        args.json,
+        {
+            "machine": machine_line(comm),
+            "mpi_ranks": comm.size,
+            "cases": cases,
+            "reference": {
+                "moose_phase_field_simulated_s": MOOSE_SIMULATED_S,
+                "moose_phase_field_wall_s": MOOSE_WALL_S,
+                "note": "quoted reference point, not measured",
+            },
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
