@@ -29,7 +29,6 @@ from mpi4py import MPI
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine_line, say, scratch_dir, write_json  # noqa: E402
-
 from lidendrite.config import load_config  # noqa: E402
 from lidendrite.logs import setup_logging  # noqa: E402
 from lidendrite.simulation import run  # noqa: E402

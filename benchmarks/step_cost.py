@@ -52,7 +52,6 @@ from _common import (  # noqa: E402
     time_linear_solve,
     write_json,
 )
-
 from lidendrite.config import config_from_dict  # noqa: E402
 from lidendrite.logs import setup_logging  # noqa: E402
 

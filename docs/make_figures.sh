@@ -21,7 +21,7 @@ RUN=1
 for arg in "$@"; do
   case "$arg" in
     --no-run) RUN=0 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make_figures.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,0 +1,179 @@
+"""Periodic side walls by elimination: Newton on the space of periodic functions.
+
+The mesh of a periodic cell has matching nodes on its left (x = 0) and right (x = W) walls
+(Gmsh ``setPeriodic``). A periodic function takes the same value at each pair. With the
+prolongation ``P`` (reduced → full: every right-wall degree of freedom copies its left partner)
+the periodic problem is ``Pᵀ F(P x_r) = 0`` with Jacobian ``Pᵀ J P``: the residual and Jacobian
+are assembled by DOLFINx on the full space exactly as for insulating walls, and the fluxes
+through the two walls cancel in ``Pᵀ``. This is what multi-point-constraint libraries do, in a
+few lines of PETSc, so that the binary DOLFINx wheel suffices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mpi4py import MPI
+
+from lidendrite.errors import GeometryError
+from lidendrite.fem import PETSc, dolfinx
+
+
+def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float = 1e-8):
+    """Prolongation matrix of the monolithic block vector ``x`` of ``spaces`` (collective).
+
+    Args:
+        spaces: the function spaces of the blocks (P1 spaces are made periodic in x; a space
+            whose dofs have no coordinates on the walls, e.g. a Real space, is left as is).
+        x: a block vector of kind ``mpi`` of these spaces (gives the layout).
+        width_um: the period W.
+        tol_um: matching tolerance of wall coordinates.
+
+    Returns:
+        ``P``, an (N_full × N_reduced) PETSc matrix with one unit entry per row.
+    """
+    comm = x.getComm().tompi4py()
+    rstart, _ = x.getOwnershipRange()
+    off_owned, _ = x.getAttr("_blocks")
+    keep_local: list[np.ndarray] = []  # monolithic local index of kept owned entries
+    right_rows: list[tuple[int, np.ndarray, np.ndarray]] = []  # (block, local rows, y)
+    left_y: list[np.ndarray] = []
+    left_rows: list[np.ndarray] = []
+    for b, V in enumerate(spaces):
+        n_owned = V.dofmap.index_map.size_local * V.dofmap.index_map_bs
+        local = np.arange(n_owned) + off_owned[b]
+        if V.element.basix_element.discontinuous or V.dofmap.index_map_bs != 1:
+            keep_local.append(local)
+            continue
+        try:
+            coords = V.tabulate_dof_coordinates()[:n_owned]
+        except RuntimeError:  # a Real space: no coordinates
+            keep_local.append(local)
+            continue
+        on_right = np.abs(coords[:, 0] - width_um) < tol_um
+        on_left = np.abs(coords[:, 0]) < tol_um
+        keep_local.append(local[~on_right])
+        right_rows.append((b, local[on_right], coords[on_right, 1]))
+        left_rows.append(local[on_left])
+        left_y.append(coords[on_left, 1])
+    keep = np.concatenate(keep_local)
+    n_red_local = keep.size
+    red_start = comm.scan(n_red_local) - n_red_local
+    n_red = comm.allreduce(n_red_local)
+    # reduced index of every owned full row that is kept
+    red_of_local = np.full(x.getLocalSize(), -1, dtype=np.int64)
+    red_of_local[keep] = red_start + np.arange(n_red_local)
+    # partners: gather the left-wall entries (block, y, reduced index) from every rank
+    blocks_with_walls = [rb[0] for rb in right_rows]
+    gathered = comm.allgather(
+        [(b, y, red_of_local[rows]) for b, y, rows in zip(blocks_with_walls, left_y, left_rows)]
+    )
+    n_full_local = x.getLocalSize()
+    cols = red_of_local.copy()
+    for (b, rows, y_right), _ in zip(right_rows, left_rows, strict=True):
+        ys = np.concatenate([y for part in gathered for (bb, y, _) in part if bb == b])
+        reds = np.concatenate([r for part in gathered for (bb, _, r) in part if bb == b])
+        order = np.argsort(ys)
+        ys, reds = ys[order], reds[order]
+        pos = np.clip(np.searchsorted(ys, y_right), 1, max(len(ys) - 1, 1))
+        near = np.where(
+            np.abs(ys[pos - 1] - y_right) <= np.abs(ys[np.minimum(pos, len(ys) - 1)] - y_right),
+            pos - 1,
+            np.minimum(pos, len(ys) - 1),
+        )
+        if len(ys) == 0 or np.any(np.abs(ys[near] - y_right) > tol_um):
+            raise GeometryError(
+                "periodic sides: the nodes of the left and right walls do not match"
+            )
+        cols[rows] = reds[near]
+    P = PETSc.Mat().createAIJ(
+        ((n_full_local, PETSc.DETERMINE), (n_red_local, n_red)), nnz=(1, 1), comm=comm
+    )
+    P.setOption(PETSc.Mat.Option.NEW_NONZERO_ALLOCATION_ERR, False)
+    rows = (rstart + np.arange(n_full_local)).astype(PETSc.IntType)
+    for r, c in zip(rows, cols.astype(PETSc.IntType), strict=True):
+        P.setValue(r, c, 1.0)
+    P.assemble()
+    return P
+
+
+class ReducedNewton:
+    """SNES on the periodic (reduced) space of a :class:`dolfinx.fem.petsc.NonlinearProblem`.
+
+    The full-space residual and Jacobian are assembled by the problem's own forms; this class
+    only restricts them with ``P``. Call :meth:`solve` instead of ``problem.solve()``.
+    """
+
+    def __init__(self, problem, P: PETSc.Mat, bcs, petsc_options: dict, prefix: str):
+        self.problem = problem
+        self.P = P
+        self.bcs = bcs
+        self.xr = P.createVecRight()
+        self.fr = P.createVecRight()
+        self.weights = P.createVecRight()
+        ones = P.createVecLeft()
+        ones.set(1.0)
+        P.multTranspose(ones, self.weights)
+        self.Jr: PETSc.Mat | None = None
+        comm = P.getComm()
+        self.snes = PETSc.SNES().create(comm)
+        self.snes.setOptionsPrefix(prefix)
+        opts = PETSc.Options()
+        opts.prefixPush(prefix)
+        for k, v in petsc_options.items():
+            opts[k] = v
+        self.snes.setFromOptions()
+        for k in petsc_options:
+            del opts[k]
+        opts.prefixPop()
+        self.snes.setFunction(self._residual, self.fr)
+        self._blocks = problem.b.getAttr("_blocks")
+
+    def _full(self, xr: PETSc.Vec) -> PETSc.Vec:
+        x = self.problem.x
+        self.P.mult(xr, x)
+        return x
+
+    def _residual(self, snes, xr, fr) -> None:
+        x = self._full(xr)
+        dolfinx.fem.petsc.assemble_residual(
+            snes,
+            x,
+            self.problem.b,
+            self.problem.u,
+            self.problem.F,
+            self.problem.J,
+            self.bcs,
+            self._blocks,
+        )
+        self.P.multTranspose(self.problem.b, fr)
+
+    def _jacobian(self, snes, xr, J, Pm) -> None:
+        x = self._full(xr)
+        dolfinx.fem.petsc.assemble_jacobian(
+            snes, x, self.problem.A, None, self.problem.u, self.problem.J, None, self.bcs
+        )
+        self.problem.A.PtAP(self.P, result=self.Jr)
+
+    def solve(self) -> None:
+        """Newton from the current values of the unknowns; leaves the solution in them."""
+        from dolfinx.fem.petsc import assign
+
+        x = self.problem.x
+        assign(self.problem.u, x)
+        if self.Jr is None:
+            dolfinx.fem.petsc.assemble_jacobian(
+                self.snes, x, self.problem.A, None, self.problem.u, self.problem.J, None, self.bcs
+            )
+            self.Jr = self.problem.A.PtAP(self.P)
+            self.snes.setJacobian(self._jacobian, self.Jr)
+        # restriction: average of the full values mapped onto each reduced entry
+        self.P.multTranspose(x, self.xr)
+        self.xr.pointwiseDivide(self.xr, self.weights)
+        self.snes.solve(None, self.xr)
+        x = self._full(self.xr)
+        dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
+        assign(x, self.problem.u)
+
+
+def _unused() -> None:  # pragma: no cover - keeps MPI imported for type checkers
+    _ = MPI
