@@ -158,9 +158,17 @@ BAD_INPUTS = [
         "numerics.dt_initial_s = 100: must be <= numerics.dt_max_s = 60",
     ),
     case(
-        "periodic-sides",
-        VALID + "cell:\n  sides: periodic\n",
-        "cell.sides = 'periodic': not supported yet; allowed: 'insulating'",
+        "periodic-sinusoid-not-whole-wavelengths",
+        VALID
+        + "cell:\n  width_um: 5\n  sides: periodic\n  anode:\n    shape: sinusoid\n"
+        + "    wavelength_um: 2\n",
+        "cell.anode.wavelength_um = 2: with periodic sides the cell width (5 um) must hold a "
+        "whole number of wavelengths",
+    ),
+    case(
+        "unknown-sides",
+        VALID + "cell:\n  sides: mirror\n",
+        "cell.sides = 'mirror': must be one of 'insulating', 'periodic'",
     ),
     case(
         "temperature-range",

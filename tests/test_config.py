@@ -168,8 +168,8 @@ def test_unknown_preset_suggests_the_closest():
             "operation.mode = 'galvano': must be one of 'galvanostatic', 'potentiostatic'",
         ),
         (
-            {"cell": {"sides": "periodic"}},
-            "cell.sides = 'periodic': not supported yet; allowed: 'insulating'",
+            {"cell": {"sides": "periodic", "anode": {"shape": "sinusoid", "wavelength_um": 2}}},
+            "cell.anode.wavelength_um = 2: with periodic sides the cell width (5 um) must hold",
         ),
     ],
 )

@@ -454,9 +454,14 @@ def _resolve_kinetics(kin: KineticsConfig, el: ElectrolyteConfig) -> KineticsCon
 
 
 def _check_cell(cell: CellConfig) -> CellConfig:
-    if cell.sides != "insulating":
-        raise ConfigError(f"cell.sides = {cell.sides!r}: not supported yet; allowed: 'insulating'")
     a, w, t = cell.anode, cell.width_um, cell.thickness_um
+    if cell.sides == "periodic" and a.shape == "sinusoid":
+        periods = w / a.wavelength_um
+        if abs(periods - round(periods)) > 1e-9 * max(1.0, periods):
+            raise ConfigError(
+                f"cell.anode.wavelength_um = {a.wavelength_um:g}: with periodic sides the cell "
+                f"width ({w:g} um) must hold a whole number of wavelengths"
+            )
     if a.shape == "defect":
         r = a.defect_radius_um
         if 2 * r >= w:

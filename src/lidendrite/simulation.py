@@ -85,6 +85,7 @@ class _MeshState:
             moving=sim.moving,
             solver=sim.solver_settings,
             width_um=cfg.cell.width_um,
+            periodic=sim.periodic,
         )
         self.layout = NodeLayout(self.mesh)
         self.observables = Observables(self.problem, sim.scaling)
@@ -96,6 +97,7 @@ class _MeshState:
                 self.problem.W,
                 kind=cfg.numerics.mesh_motion,
                 iterative=cfg.numerics.solver == "iterative",
+                prescribed_sides=sim.periodic,
             )
             if sim.moving
             else None
@@ -106,6 +108,7 @@ class _MeshState:
         self.vtx = None
         self.vtx_fields: dict = {}
         self.pending_correction = 0.0
+        self.periodic = sim.periodic
         self.refresh_interfaces(sim)
 
     def refresh_interfaces(self, sim: Simulation) -> None:
@@ -127,8 +130,8 @@ class _MeshState:
             xy=poly.xy,
             nodes=np.asarray(poly.local_nodes),
             to_poly=np.asarray(poly.local_to_polyline),
-            normals=polyline_normals(poly.xy, side=side),
-            curvature=polyline_curvature(poly.xy, side=side),
+            normals=polyline_normals(poly.xy, side=side, periodic=self.periodic),
+            curvature=polyline_curvature(poly.xy, side=side, periodic=self.periodic),
         )
 
     def polyline_values(self, itf: _Interface, node_values: np.ndarray) -> np.ndarray:
@@ -188,6 +191,7 @@ class Simulation:
         self.counter_is_lithium = cfg.cell.counter_electrode == "lithium"
         self.galvanostatic = cfg.operation.mode == "galvanostatic"
         self.moving = bool(cfg.numerics.moving_boundary)
+        self.periodic = cfg.cell.sides == "periodic"
         num = cfg.numerics
         self.solver_settings = SolverSettings(
             kind=num.solver,
@@ -474,6 +478,8 @@ class Simulation:
             d = boundary_displacement(step, itf.normals)
             target = side * _boundary_integral(itf.xy, step)  # swept area, signed as ∫ y dx
             d[:, 1] += (target - (_area_under(itf.xy + d) - _area_under(itf.xy))) / width
+            if self.periodic:  # the two ends are one point of a periodic surface
+                d[0] = d[-1] = 0.5 * (d[0] + d[-1])
             out[name] = d
         return out
 
@@ -481,8 +487,22 @@ class Simulation:
         """Move the electrode nodes by ``steps`` and the rest of the mesh with them (ALE)."""
         st = self.state
         itfs = {"anode": st.anode, "counter": st.counter}
-        nodes = np.concatenate([itfs[k].nodes for k in steps])
-        disp = np.concatenate([steps[k][itfs[k].to_poly] for k in steps])
+        nodes = [itfs[k].nodes for k in steps]
+        disp = [steps[k][itfs[k].to_poly] for k in steps]
+        if self.periodic:
+            # wall nodes move with the electrode ends, linearly in between: both walls alike
+            side = st.mover.side_nodes
+            y = st.mesh.geometry.x[side, 1]
+            y_a, d_a = st.anode.xy[0, 1], steps["anode"][0]
+            if "counter" in steps:
+                y_c, d_c = st.counter.xy[0, 1], steps["counter"][0]
+            else:
+                y_c, d_c = self.cfg.cell.thickness_um, np.zeros(2)
+            f = np.clip((y - y_a) / (y_c - y_a), 0.0, 1.0)[:, None]
+            nodes.append(side)
+            disp.append((1.0 - f) * d_a + f * d_c)
+        nodes = np.concatenate(nodes)
+        disp = np.concatenate(disp)
         u = st.mover.solve(nodes, disp)
         st.problem.disp1.x.array[:] = u.x.array
         # the electrolyte is displaced as a whole by the mean growth of the anode
@@ -523,6 +543,7 @@ class Simulation:
             size_bulk_um=cfg.mesh.size_bulk_um,
             grading_distance_um=cfg.mesh.grading_distance_um,
             refine_counter=self.counter_is_lithium,
+            periodic=self.periodic,
         )
         new = _MeshState(self, cell_mesh)
         # New nodes lie inside the old mesh or at most one boundary step outside it.

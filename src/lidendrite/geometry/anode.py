@@ -113,14 +113,20 @@ def _sinusoid(
 
 
 def _rough(
-    width_um: float, spacing_um: float, rms_um: float, correlation_um: float, seed: int
+    width_um: float,
+    spacing_um: float,
+    rms_um: float,
+    correlation_um: float,
+    seed: int,
+    periodic: bool = False,
 ) -> np.ndarray:
     rms = float(rms_um)
     if not math.isfinite(rms) or rms < 0.0:
         raise ConfigError(f"rms_um must be a non-negative number, got {rms!r}")
     ell = _check_positive("correlation_um", correlation_um)
-    # Fourier series on a period longer than the cell, so that the two ends are uncorrelated.
-    period = width_um + 4.0 * ell
+    # Fourier series on a period longer than the cell, so that the two ends are uncorrelated;
+    # with periodic sides the period is the cell width.
+    period = width_um if periodic else width_um + 4.0 * ell
     n_modes = max(1, math.ceil(_ROUGH_K_CUTOFF / ell * period / (2.0 * math.pi)))
     k = 2.0 * math.pi / period * np.arange(1, n_modes + 1)
     # Gaussian correlation C(r) = rms^2 exp(-r^2/ell^2) has the spectrum ~ exp(-k^2 ell^2 / 4).
@@ -168,6 +174,7 @@ def anode_profile(
     rms_um: float = 0.05,
     correlation_um: float = 0.5,
     seed: int = 0,
+    periodic: bool = False,
 ) -> np.ndarray:
     """Initial anode surface as a polyline from ``x = 0`` to ``x = width_um``.
 
@@ -198,6 +205,7 @@ def anode_profile(
         rms_um: Root-mean-square height of the ``rough`` profile (µm).
         correlation_um: Gaussian correlation length of the ``rough`` profile (µm).
         seed: Random seed of the ``rough`` profile.
+        periodic: ``rough`` only: make the profile periodic over the width (for periodic sides).
 
     Returns:
         Array ``(K, 2)`` of vertices with ``x`` strictly increasing from 0 to ``width_um``.
@@ -214,7 +222,7 @@ def anode_profile(
     elif shape == "sinusoid":
         xy = _sinusoid(width, spacing, amplitude_um, wavelength_um)
     elif shape == "rough":
-        xy = _rough(width, spacing, rms_um, correlation_um, int(seed))
+        xy = _rough(width, spacing, rms_um, correlation_um, int(seed), periodic)
     else:
         raise ConfigError(f"unknown anode shape {shape!r}; allowed: {', '.join(ANODE_SHAPES)}")
     xy[0, 0] = 0.0
@@ -246,6 +254,7 @@ def anode_profile_from_config(cell: CellConfig, spacing_um: float) -> np.ndarray
         rms_um=anode.rms_um,
         correlation_um=anode.correlation_um,
         seed=anode.seed,
+        periodic=cell.sides == "periodic",
     )
 
 

@@ -263,6 +263,7 @@ def _mesh_with_gmsh(
     size_bulk_um: float,
     grading_distance_um: float,
     refine_counter: bool,
+    periodic: bool = False,
 ) -> None:
     """Build and mesh the cell in the current Gmsh model (rank 0 only)."""
     geo = gmsh.model.geo
@@ -296,6 +297,11 @@ def _mesh_with_gmsh(
         model.mesh.field.setNumbers(smallest, "FieldsList", [field, near_counter])
         field = smallest
     model.mesh.field.setAsBackgroundMesh(field)
+    if periodic:
+        # the right wall is the left wall translated by W: matching nodes on both
+        width = float(anode[-1, 0] - anode[0, 0])
+        translation = [1, 0, 0, width, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
+        model.mesh.setPeriodic(1, [right], [left], translation)
 
     model.mesh.generate(2)
     element_types, _, _ = model.mesh.getElements(2)
@@ -312,6 +318,7 @@ def build_cell(
     size_bulk_um: float,
     grading_distance_um: float,
     refine_counter: bool = False,
+    periodic: bool = False,
 ) -> CellMesh:
     """Mesh the electrolyte between an anode and a counter-electrode polyline (collective).
 
@@ -334,6 +341,8 @@ def build_cell(
         size_bulk_um: Element size far from the anode (µm).
         grading_distance_um: Distance from the anode over which the size grows (µm).
         refine_counter: Also refine towards the counter electrode.
+        periodic: Mesh the right wall as a translated copy of the left wall (matching nodes),
+            for periodic side conditions; each polyline must start and end at the same height.
 
     Returns:
         The mesh with its cell and facet tags.
@@ -352,6 +361,14 @@ def build_cell(
         if not (math.isfinite(value) and value > 0.0):
             raise GeometryError(f"{name} must be a positive number, got {value!r}")
     _check_polylines(anode, counter)
+    if periodic:
+        tol = 1e-9 * max(1.0, float(np.ptp(anode[:, 0])))
+        for name, line in (("anode", anode), ("counter electrode", counter)):
+            if abs(line[0, 1] - line[-1, 1]) > tol:
+                raise GeometryError(
+                    f"periodic sides: the {name} must end at the height it starts "
+                    f"({line[0, 1]:.6g} um at x = 0, {line[-1, 1]:.6g} um at x = W)"
+                )
 
     error = None
     initialised_here = False
@@ -377,6 +394,7 @@ def build_cell(
                 float(size_bulk_um),
                 float(grading_distance_um),
                 bool(refine_counter),
+                bool(periodic),
             )
         except Exception as exc:  # Gmsh raises plain Exceptions
             error = " ".join(str(exc).split()) or type(exc).__name__
@@ -434,4 +452,5 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
         size_bulk_um=sizes.size_bulk_um,
         grading_distance_um=sizes.grading_distance_um,
         refine_counter=refine_counter,
+        periodic=cell.sides == "periodic",
     )

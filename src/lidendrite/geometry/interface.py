@@ -129,8 +129,15 @@ def boundary_polyline(
     )
 
 
-def _with_mirrored_ends(xy: np.ndarray, mirror_ends: bool) -> np.ndarray:
-    """The vertices, with a ghost point mirrored about the vertical line through each end."""
+def _with_mirrored_ends(xy: np.ndarray, mirror_ends: bool, periodic: bool = False) -> np.ndarray:
+    """The vertices, with a ghost point mirrored about the vertical line through each end.
+
+    With ``periodic`` the ghost points are the periodic images of the neighbours of the other
+    end (the polyline continues with period W = x_K - x_0).
+    """
+    if periodic:
+        shift = np.array([xy[-1, 0] - xy[0, 0], 0.0])
+        return np.vstack([xy[-2] - shift, xy, xy[1] + shift])
     if not mirror_ends:
         return xy
     first = np.array([2.0 * xy[0, 0] - xy[1, 0], xy[1, 1]])
@@ -147,7 +154,9 @@ def _check(xy: np.ndarray) -> np.ndarray:
     return xy
 
 
-def polyline_normals(xy: np.ndarray, side: int = +1, mirror_ends: bool = True) -> np.ndarray:
+def polyline_normals(
+    xy: np.ndarray, side: int = +1, mirror_ends: bool = True, periodic: bool = False
+) -> np.ndarray:
     """Unit vertex normals pointing into the electrolyte.
 
     The normal at a vertex is the normalised average of the unit normals of its two segments.
@@ -159,12 +168,15 @@ def polyline_normals(xy: np.ndarray, side: int = +1, mirror_ends: bool = True) -
         xy: Array ``(K, 2)`` of ordered vertices.
         side: +1 if the electrolyte lies left of the direction of travel, -1 if right.
         mirror_ends: Mirror the ends about the side walls.
+        periodic: The polyline is one period of a periodic curve (periodic side walls); the
+            ends take their neighbours from the other end (overrides ``mirror_ends``).
 
     Returns:
         Array ``(K, 2)`` of unit normals.
     """
     xy = _check(xy)
-    ext = _with_mirrored_ends(xy, mirror_ends)
+    ext = _with_mirrored_ends(xy, mirror_ends, periodic)
+    mirror_ends = mirror_ends or periodic
     seg = np.diff(ext, axis=0)
     seg_length = np.hypot(seg[:, 0], seg[:, 1])
     # A ghost segment has zero length when an end segment is vertical: it adds nothing.
@@ -184,7 +196,9 @@ def polyline_normals(xy: np.ndarray, side: int = +1, mirror_ends: bool = True) -
     return total / length[:, None]
 
 
-def polyline_curvature(xy: np.ndarray, side: int = +1, mirror_ends: bool = True) -> np.ndarray:
+def polyline_curvature(
+    xy: np.ndarray, side: int = +1, mirror_ends: bool = True, periodic: bool = False
+) -> np.ndarray:
     """Discrete (Menger) curvature at each vertex, in 1/µm.
 
     ``κ = 2 (P - Q) × (R - P) / (|P - Q| |R - P| |R - Q|)`` for a vertex ``P`` with neighbours
@@ -198,12 +212,15 @@ def polyline_curvature(xy: np.ndarray, side: int = +1, mirror_ends: bool = True)
         xy: Array ``(K, 2)`` of ordered vertices.
         side: +1 if the electrolyte lies left of the direction of travel, -1 if right.
         mirror_ends: Mirror the ends about the side walls.
+        periodic: The polyline is one period of a periodic curve (periodic side walls); the
+            ends take their neighbours from the other end (overrides ``mirror_ends``).
 
     Returns:
         Array ``(K,)`` of curvatures (1/µm).
     """
     xy = _check(xy)
-    ext = _with_mirrored_ends(xy, mirror_ends)
+    ext = _with_mirrored_ends(xy, mirror_ends, periodic)
+    mirror_ends = mirror_ends or periodic
     q, p, r = ext[:-2], ext[1:-1], ext[2:]
     a = p - q
     b = r - p

@@ -30,6 +30,8 @@ class MeshMover:
         space: the P1 vector space of the displacement.
         kind: ``"harmonic"`` or ``"elastic"``.
         iterative: use CG + GAMG instead of a direct solve.
+        prescribed_sides: the side-wall displacement is prescribed by the caller (periodic
+            walls) instead of sliding.
     """
 
     def __init__(
@@ -40,6 +42,7 @@ class MeshMover:
         space,
         kind: str = "harmonic",
         iterative: bool = False,
+        prescribed_sides: bool = False,
     ):
         self.mesh = mesh
         self.layout = layout
@@ -49,15 +52,25 @@ class MeshMover:
         fdim = mesh.topology.dim - 1
         mesh.topology.create_connectivity(fdim, mesh.topology.dim)
         electrodes = np.concatenate([facet_tags.find(tags.ANODE), facet_tags.find(tags.COUNTER)])
-        dofs = dolfinx.fem.locate_dofs_topological(space, fdim, electrodes)
-        sx, _ = space.sub(0).collapse()
         sides = np.concatenate([facet_tags.find(tags.LEFT), facet_tags.find(tags.RIGHT)])
-        side_dofs = dolfinx.fem.locate_dofs_topological((space.sub(0), sx), fdim, sides)
-        zero_x = dolfinx.fem.Function(sx)
-        bcs = [
-            dolfinx.fem.dirichletbc(self.boundary_values, dofs),
-            dolfinx.fem.dirichletbc(zero_x, side_dofs, space.sub(0)),
-        ]
+        self.side_nodes = np.unique(
+            dolfinx.mesh.entities_to_geometry(mesh, fdim, sides.astype(np.int32))
+        )
+        if prescribed_sides:
+            # the caller gives the wall displacement too (periodic walls must move alike)
+            dofs = dolfinx.fem.locate_dofs_topological(
+                space, fdim, np.concatenate([electrodes, sides])
+            )
+            bcs = [dolfinx.fem.dirichletbc(self.boundary_values, dofs)]
+        else:
+            # insulating walls: nodes slide along them (u_x = 0, u_y free)
+            dofs = dolfinx.fem.locate_dofs_topological(space, fdim, electrodes)
+            sx, _ = space.sub(0).collapse()
+            side_dofs = dolfinx.fem.locate_dofs_topological((space.sub(0), sx), fdim, sides)
+            bcs = [
+                dolfinx.fem.dirichletbc(self.boundary_values, dofs),
+                dolfinx.fem.dirichletbc(dolfinx.fem.Function(sx), side_dofs, space.sub(0)),
+            ]
         u, v = ufl.TrialFunction(space), ufl.TestFunction(space)
         k = 1.0 / ufl.CellVolume(mesh)
         if kind == "elastic":

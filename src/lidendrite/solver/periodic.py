@@ -12,7 +12,6 @@ few lines of PETSc, so that the binary DOLFINx wheel suffices.
 from __future__ import annotations
 
 import numpy as np
-from mpi4py import MPI
 
 from lidendrite.errors import GeometryError
 from lidendrite.fem import PETSc, dolfinx
@@ -65,7 +64,10 @@ def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float =
     # partners: gather the left-wall entries (block, y, reduced index) from every rank
     blocks_with_walls = [rb[0] for rb in right_rows]
     gathered = comm.allgather(
-        [(b, y, red_of_local[rows]) for b, y, rows in zip(blocks_with_walls, left_y, left_rows)]
+        [
+            (b, y, red_of_local[rows])
+            for b, y, rows in zip(blocks_with_walls, left_y, left_rows, strict=True)
+        ]
     )
     n_full_local = x.getLocalSize()
     cols = red_of_local.copy()
@@ -173,7 +175,3 @@ class ReducedNewton:
         x = self._full(self.xr)
         dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         assign(x, self.problem.u)
-
-
-def _unused() -> None:  # pragma: no cover - keeps MPI imported for type checkers
-    _ = MPI

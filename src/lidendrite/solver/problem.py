@@ -78,6 +78,7 @@ class CellProblem:
         moving: build the ALE terms (mesh displacement history and mesh velocity).
         solver: solver settings.
         width_um: projected electrode width W.
+        periodic: periodic side walls (the mesh must have matching wall nodes).
     """
 
     def __init__(
@@ -91,6 +92,7 @@ class CellProblem:
         moving: bool,
         solver: SolverSettings,
         width_um: float,
+        periodic: bool = False,
     ):
         self.mesh = mesh
         self.facet_tags = facet_tags
@@ -173,6 +175,14 @@ class CellProblem:
             petsc_options_prefix=prefix,
             petsc_options=solver.petsc_options(),
         )
+        self.reduced = None
+        if periodic:
+            from lidendrite.solver.periodic import ReducedNewton, periodic_prolongation
+
+            P = periodic_prolongation([self.V, self.Vp, self.R], self.problem.x, width_um)
+            self.reduced = ReducedNewton(
+                self.problem, P, self.bcs, solver.petsc_options(), prefix + "periodic_"
+            )
         self._saved: list[np.ndarray] | None = None
         self._length_form = dolfinx.fem.form(
             dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
@@ -233,9 +243,12 @@ class CellProblem:
     # -- solve ----------------------------------------------------------------------------
     def solve(self) -> tuple[bool, int]:
         """Run SNES; returns (converged, Newton iterations). Never raises on divergence."""
-        snes = self.problem.solver
+        snes = self.problem.solver if self.reduced is None else self.reduced.snes
         try:
-            self.problem.solve()
+            if self.reduced is None:
+                self.problem.solve()
+            else:
+                self.reduced.solve()
         except PETSc.Error:
             return False, snes.getIterationNumber()
         reason = snes.getConvergedReason()
