@@ -117,7 +117,9 @@ class CellConfig:
 
     width_um: float = _f(5.0, gt=0, doc="cell width, um")
     thickness_um: float = _f(3.0, gt=0, doc="plating electrode to counter electrode, um")
-    sides: Literal["insulating", "periodic"] = _f("insulating", doc="side walls: insulating (mirror) or periodic")
+    sides: Literal["insulating", "periodic"] = _f(
+        "insulating", doc="side walls: insulating (mirror) or periodic"
+    )
     counter_electrode: Literal["lithium", "reservoir"] = _f(
         "lithium", doc="Li metal, or a bulk-electrolyte reservoir at c0"
     )
