@@ -27,7 +27,7 @@ CONFIG = moving_cell(
     },
     mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
     operation={"current_density_A_per_m2": 300.0, "duration_s": 8.5},
-    numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.45},
+    numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.68},
     output={"every_s": 8.5},
 )
 

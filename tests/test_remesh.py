@@ -51,7 +51,7 @@ def _config(size_at_anode_um: float, remesh_min_quality: float) -> dict:
 def runs(comm, tmp_path_factory):
     """The remeshed run and its finer reference (collective)."""
     root = shared_dir(comm, tmp_path_factory.mktemp("remesh"))
-    coarse = run_case(_config(0.1, 0.45), root / "coarse", comm)
+    coarse = run_case(_config(0.1, 0.68), root / "coarse", comm)
     fine = run_case(_config(0.08, 0.2), root / "fine", comm)
     for out in (coarse, fine):
         assert out.status["status"] == "completed", out.status

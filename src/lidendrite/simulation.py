@@ -34,7 +34,7 @@ from lidendrite.io.frames import FrameData
 from lidendrite.io.nodes import NodeLayout
 from lidendrite.io.recorder import Recorder
 from lidendrite.moving.ale import MeshMover
-from lidendrite.moving.front import remove_loops
+from lidendrite.moving.front import first_self_intersection, remove_loops
 from lidendrite.physics.kinetics import overpotential_for_current, plating_current
 from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
 from lidendrite.solver.control import StepController
@@ -476,6 +476,10 @@ class Simulation:
                 i_p = i_p + (sign * applied - mean) * width / polyline_length(itf.xy)
             step = self.params.front_speed * dt_hat * i_p
             d = boundary_displacement(step, itf.normals)
+            # slide the vertices along the moved surface back to the relative arc-length spacing
+            # they had: only the normal motion is physical, and a surface that shrinks locally
+            # (a filling valley) would otherwise squeeze its vertices together
+            d = _keep_spacing(itf.xy, itf.xy + d) - itf.xy
             target = side * _boundary_integral(itf.xy, step)  # swept area, signed as ∫ y dx
             d[:, 1] += (target - (_area_under(itf.xy + d) - _area_under(itf.xy))) / width
             if self.periodic:  # the two ends are one point of a periodic surface
@@ -564,10 +568,10 @@ class Simulation:
     def _remesh_threshold(self) -> float:
         """Element quality below which the mesh is rebuilt.
 
-        ``numerics.remesh_min_quality``, or half the quality the mesh had when it was made if that
-        is lower, so that a fresh mesh is never remeshed at once.
+        ``numerics.remesh_min_quality``, or 90 % of the quality the mesh had when it was made if
+        that is lower, so that a fresh mesh is never remeshed at once.
         """
-        return min(self.cfg.numerics.remesh_min_quality, 0.5 * self.state.fresh_quality)
+        return min(self.cfg.numerics.remesh_min_quality, 0.9 * self.state.fresh_quality)
 
     def short_circuit(self) -> bool:
         """True when the anode comes within the configured distance of the counter electrode."""
@@ -855,6 +859,30 @@ def _boundary_integral(xy: np.ndarray, values: np.ndarray) -> float:
     """∫ f ds along a polyline for vertex values f (trapezoid rule)."""
     ds = np.hypot(*np.diff(xy, axis=0).T)
     return float(np.sum(0.5 * (values[1:] + values[:-1]) * ds))
+
+
+def _arc_fraction(xy: np.ndarray) -> np.ndarray:
+    """Cumulative arc length along a polyline, from 0 at the first vertex to 1 at the last."""
+    s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    return s / s[-1]
+
+
+def _keep_spacing(old_xy: np.ndarray, moved_xy: np.ndarray) -> np.ndarray:
+    """Vertices placed on the moved polyline at the relative arc lengths of the old one.
+
+    A moved polyline that folds over itself is returned unchanged (the loop is cut later).
+    """
+    if first_self_intersection(moved_xy) is not None:
+        return moved_xy
+    s_new = _arc_fraction(moved_xy)
+    if np.any(np.diff(s_new) <= 0.0):
+        return moved_xy
+    target = _arc_fraction(old_xy)
+    out = np.column_stack(
+        [np.interp(target, s_new, moved_xy[:, 0]), np.interp(target, s_new, moved_xy[:, 1])]
+    )
+    out[0], out[-1] = moved_xy[0], moved_xy[-1]
+    return out
 
 
 def _clean_front(xy: np.ndarray, spacing_um: float) -> np.ndarray:
