@@ -92,15 +92,38 @@ def write_json(comm: MPI.Comm, path: str | None, data: dict[str, Any]) -> None:
         print(f"results written to {path}", flush=True)
 
 
+def source_revision() -> str:
+    """Git revision of the source tree (``+dirty`` with local changes), or ``unknown``."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return "unknown"
+    if rev.returncode != 0:
+        return "unknown"
+    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
 def machine_line(comm: MPI.Comm) -> str:
-    """One line describing where the benchmark ran."""
+    """One line describing where and on what the benchmark ran (collective-free)."""
+    import os
     import platform
 
     petsc = ".".join(str(v) for v in PETSc.Sys.getVersion())
     return (
-        f"{platform.node()} ({platform.machine()}), {comm.size} MPI rank(s), "
-        f"Python {sys.version.split()[0]}, DOLFINx {dolfinx.__version__}, PETSc {petsc}, "
-        f"{time.strftime('%Y-%m-%d %H:%M')}"
+        f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores), {comm.size} MPI "
+        f"rank(s), lidendrite {source_revision()}, Python {sys.version.split()[0]}, "
+        f"DOLFINx {dolfinx.__version__}, PETSc {petsc}, {time.strftime('%Y-%m-%d %H:%M')}"
     )
 
 
@@ -132,7 +155,8 @@ class TimedSimulation(Simulation):
 
     The stepper calls :meth:`metrics` exactly once per accepted step, at its end, so the time
     between two calls is everything the stepper does for one step: boundary motion (if any), the
-    Newton solve (including rejected attempts), history update, time-step control and metrics.
+    Newton solve (including rejected attempts, which are counted), history update, time-step
+    control and metrics.
     Field frames can be switched off (``write_frames=False``) so that output does not enter the
     step cost.
     """
@@ -141,13 +165,21 @@ class TimedSimulation(Simulation):
         super().__init__(*args, **kwargs)
         self.write_frames = write_frames
         self.records: list[StepRecord] = []
+        self.rejected_steps = 0
         self._last: tuple[float, float] | None = None
+        after_failure = self.controller.after_failure
+
+        def count_failure(dt_s: float) -> float:
+            self.rejected_steps += 1
+            return after_failure(dt_s)
+
+        self.controller.after_failure = count_failure
 
     def metrics(self) -> dict[str, float]:
         """Metrics of the current state, timing the step that produced it."""
         out = super().metrics()
         now = time.perf_counter()
-        snes = self.state.problem.problem.solver
+        snes = newton_solver(self.state.problem)
         solve_total = self.timings["solve"]
         if self._last is not None:
             self.records.append(
@@ -179,6 +211,8 @@ class StepSummary:
     newton_iterations: float
     linear_iterations: float
     status: str
+    rejected_steps: int = 0
+    case_wall_s: float = math.nan
     records: list[StepRecord] = field(default_factory=list, repr=False)
 
 
@@ -199,8 +233,15 @@ def summarise(sim: TimedSimulation, status: str, skip: int = 1) -> StepSummary:
         newton_iterations=med(r.newton_iterations for r in recs) if recs else math.nan,
         linear_iterations=med(r.linear_iterations for r in recs) if recs else math.nan,
         status=status,
+        rejected_steps=sim.rejected_steps,
         records=recs,
     )
+
+
+def newton_solver(problem: CellProblem) -> PETSc.SNES:
+    """The SNES that solves ``problem`` (the reduced one on a periodic cell)."""
+    reduced = getattr(problem, "reduced", None)
+    return reduced.snes if reduced is not None else problem.problem.solver
 
 
 def unknowns_of(problem: CellProblem) -> int:

@@ -134,13 +134,16 @@ def print_case(comm: MPI.Comm, c: dict[str, Any]) -> None:
             f"  Newton iterations per step: median {c['newton_median']:.0f}, max "
             f"{c['newton_max']:.0f}, total {c['newton_total']:.0f}",
         )
-    verdict = "meets" if wall <= TARGET_WALL_S else "MISSES"
-    ranks = f"{comm.size} rank{'s' if comm.size > 1 else ''}"
-    say(
-        comm,
-        f"  {verdict} the target of {TARGET_WALL_S:.0f} s on one core ({wall:.1f} s on {ranks}); "
-        f"{c['simulated_s'] / wall:.0f} simulated s per wall s",
-    )
+    rate = f"{c['simulated_s'] / wall:.0f} simulated s per wall s"
+    if comm.size == 1:
+        verdict = "meets" if wall <= TARGET_WALL_S else "MISSES"
+        say(comm, f"  {verdict} the target of {TARGET_WALL_S:.0f} s on one core; {rate}")
+    else:
+        say(
+            comm,
+            f"  {rate} on {comm.size} ranks (the {TARGET_WALL_S:.0f} s target is for one core: "
+            "run without mpirun to check it)",
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

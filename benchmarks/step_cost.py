@@ -216,12 +216,29 @@ def targets(args: argparse.Namespace) -> list[float]:
 
 def scaling_benchmark(
     comm: MPI.Comm, args: argparse.Namespace, scratch: Path
-) -> dict[str, list[StepSummary]]:
-    """Step cost on uniform meshes of increasing size, for each requested solver."""
+) -> tuple[dict[str, list[StepSummary]], list[dict[str, Any]]]:
+    """Step cost on uniform meshes of increasing size, for each requested solver.
+
+    A case is skipped when the previous case of the same solver, scaled by (N / N_prev)^1.5,
+    predicts a wall time above ``--case-limit-s``; the skipped cases are returned as well.
+    """
     out: dict[str, list[StepSummary]] = {s: [] for s in args.solvers}
+    skipped: list[dict[str, Any]] = []
+    previous: dict[str, tuple[float, float]] = {}
     for target in targets(args):
         h = uniform_size_um(target)
         for solver in args.solvers:
+            if args.case_limit_s > 0 and solver in previous:
+                n_prev, wall_prev = previous[solver]
+                predicted = wall_prev * (target / n_prev) ** 1.5
+                if predicted > args.case_limit_s:
+                    skipped.append({"solver": solver, "unknowns": target, "predicted_s": predicted})
+                    say(
+                        comm,
+                        f"  ... {solver:<9} N ~ {target:>8.3g}  skipped: predicted "
+                        f"{predicted:.0f} s > --case-limit-s {args.case_limit_s:g}",
+                    )
+                    continue
             data = benchmark_config(
                 size_at_anode_um=h, size_bulk_um=h, solver=solver, dt_s=args.dt_s, steps=args.steps
             )
@@ -230,13 +247,16 @@ def scaling_benchmark(
             s = summarise(sim, status)
             del sim
             gc.collect()
+            s.case_wall_s = comm.bcast(time.perf_counter() - t0, root=0)
+            previous[solver] = (float(s.unknowns), s.case_wall_s)
             out[solver].append(s)
             say(
                 comm,
                 f"  ... {solver:<9} h = {h:.4f} um  N = {s.unknowns:>8d}  "
-                f"step = {s.step_s:.4f} s  ({status}, whole case {time.perf_counter() - t0:.1f} s)",
+                f"step = {s.step_s:.4f} s  ({status}, {s.rejected_steps} rejected, "
+                f"whole case {s.case_wall_s:.1f} s)",
             )
-    return out
+    return out, skipped
 
 
 def print_scaling(
@@ -254,7 +274,7 @@ def print_scaling(
         say(
             comm,
             f"    {'N':>9} {'vertices':>9} {'step[s]':>9} {'solve[s]':>9} {'Newton':>6} "
-            f"{'lin.it':>7} {'s/Newton it':>11} {'status':>10}",
+            f"{'lin.it':>7} {'s/Newton it':>11} {'rejected':>8} {'case[s]':>8} {'status':>10}",
         )
         for s in rows:
             per_newton = s.step_s / s.newton_iterations if s.newton_iterations else math.nan
@@ -262,7 +282,7 @@ def print_scaling(
                 comm,
                 f"    {s.unknowns:>9d} {s.vertices:>9d} {s.step_s:>9.4f} {s.solve_s:>9.4f} "
                 f"{s.newton_iterations:>6.1f} {s.linear_iterations:>7.0f} {per_newton:>11.4f} "
-                f"{s.status:>10}",
+                f"{s.rejected_steps:>8d} {s.case_wall_s:>8.1f} {s.status:>10}",
             )
         ok = [s for s in rows if s.status == "completed" and math.isfinite(s.step_s)]
         n = [s.unknowns for s in ok]
@@ -295,6 +315,8 @@ def summary_dict(s: StepSummary) -> dict[str, Any]:
         "newton_iterations": s.newton_iterations,
         "linear_iterations": s.linear_iterations,
         "status": s.status,
+        "rejected_steps": s.rejected_steps,
+        "case_wall_s": s.case_wall_s,
         "step_wall_s": [r.wall_s for r in s.records],
     }
 
@@ -340,6 +362,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="mesh of the ratio benchmark: size at the electrodes, bulk size in um "
         "(default 0.01,0.05)",
     )
+    p.add_argument(
+        "--case-limit-s",
+        type=float,
+        default=120.0,
+        help="skip a step-vs-N case predicted to take longer than this (s); 0 = run all "
+        "(default 120)",
+    )
     p.add_argument("--skip-ratio", action="store_true", help="skip the step/linear-solve part")
     p.add_argument("--skip-scaling", action="store_true", help="skip the step-vs-N part")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -375,12 +404,19 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_scaling:
             say(comm, "")
             say(comm, "  running the scaling cases ...")
-            results = scaling_benchmark(comm, args, scratch)
+            results, skipped = scaling_benchmark(comm, args, scratch)
             fits = print_scaling(comm, args, results)
+            for case in skipped:
+                say(
+                    comm,
+                    f"  {case['solver']} at N ~ {case['unknowns']:.3g} was skipped (predicted "
+                    f"{case['predicted_s']:.0f} s); run with --case-limit-s 0 to include it",
+                )
             report["step_vs_unknowns"] = {
                 solver: {"rows": [summary_dict(s) for s in rows], **fits[solver]}
                 for solver, rows in results.items()
             }
+            report["step_vs_unknowns"]["skipped"] = skipped
     total = time.perf_counter() - t_start
     report["benchmark_wall_s"] = total
     say(comm, "")

@@ -28,7 +28,8 @@ def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float =
         tol_um: matching tolerance of wall coordinates.
 
     Returns:
-        ``P``, an (N_full × N_reduced) PETSc matrix with one unit entry per row.
+        ``P``, an (N_full × N_reduced) PETSc matrix with one unit entry per row, and this rank's
+        number of reduced entries of each block (their layout in the reduced vector).
     """
     comm = x.getComm().tompi4py()
     rstart, _ = x.getOwnershipRange()
@@ -54,6 +55,7 @@ def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float =
         right_rows.append((b, local[on_right], coords[on_right, 1]))
         left_rows.append(local[on_left])
         left_y.append(coords[on_left, 1])
+    kept_per_block = [int(k.size) for k in keep_local]
     keep = np.concatenate(keep_local)
     n_red_local = keep.size
     red_start = comm.scan(n_red_local) - n_red_local
@@ -95,7 +97,7 @@ def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float =
     for r, c in zip(rows, cols.astype(PETSc.IntType), strict=True):
         P.setValue(r, c, 1.0)
     P.assemble()
-    return P
+    return P, kept_per_block
 
 
 class ReducedNewton:
@@ -116,6 +118,7 @@ class ReducedNewton:
         ones.set(1.0)
         P.multTranspose(ones, self.weights)
         self.Jr: PETSc.Mat | None = None
+        self.after_first_jacobian = None  # hook: e.g. set up a fieldsplit preconditioner
         comm = P.getComm()
         self.snes = PETSc.SNES().create(comm)
         self.snes.setOptionsPrefix(prefix)
@@ -168,6 +171,9 @@ class ReducedNewton:
             )
             self.Jr = self.problem.A.PtAP(self.P)
             self.snes.setJacobian(self._jacobian, self.Jr)
+            self.snes.getKSP().setOperators(self.Jr)
+            if self.after_first_jacobian is not None:
+                self.after_first_jacobian(self.snes, self.Jr)
         # restriction: average of the full values mapped onto each reduced entry
         self.P.multTranspose(x, self.xr)
         self.xr.pointwiseDivide(self.xr, self.weights)

@@ -30,17 +30,51 @@ DIRECT_OPTIONS = {
     "pc_factor_mat_solver_type": "mumps",
 }
 ITERATIVE_OPTIONS = {
+    # Krylov on the whole Newton system, preconditioned field by field: algebraic multigrid on
+    # the salt and on the potential block, Jacobi on the cell-voltage unknown. The iteration
+    # count stays about constant under mesh refinement (unlike ILU).
     "snes_type": "newtonls",
     "snes_linesearch_type": "bt",
-    "ksp_type": "gmres",
+    "ksp_type": "fgmres",
     "ksp_gmres_restart": 200,
     "ksp_rtol": 1e-10,
     "ksp_max_it": 2000,
-    "pc_type": "asm",
-    "pc_asm_overlap": 2,
-    "sub_pc_type": "ilu",
-    "sub_pc_factor_levels": 2,
+    "pc_type": "fieldsplit",
+    "pc_fieldsplit_type": "multiplicative",
 }
+FIELDSPLIT_OPTIONS = {
+    "fieldsplit_c_ksp_type": "preonly",
+    "fieldsplit_c_pc_type": "gamg",
+    # rebuild the multigrid hierarchy with the operator: dt and the fields change it
+    "fieldsplit_c_pc_gamg_reuse_interpolation": False,
+    "fieldsplit_phi_ksp_type": "preonly",
+    "fieldsplit_phi_pc_type": "gamg",
+    "fieldsplit_phi_pc_gamg_reuse_interpolation": False,
+    "fieldsplit_V_ksp_type": "preonly",
+    "fieldsplit_V_pc_type": "jacobi",
+}
+
+
+def set_field_split(snes, matrix, block_sizes: list[int]) -> None:
+    """Tell a fieldsplit preconditioner where c, φ and V sit in a monolithic vector.
+
+    ``block_sizes`` are this rank's owned rows of ``matrix`` in the three blocks, in order; the
+    sub-solver options (:data:`FIELDSPLIT_OPTIONS`) are put in the options database under the
+    SNES prefix, where PETSc reads them when it sets the preconditioner up.
+    """
+    ksp = snes.getKSP()
+    comm = ksp.getComm()
+    start = matrix.getOwnershipRange()[0]
+    splits = []
+    for name, size in zip(("c", "phi", "V"), block_sizes, strict=True):
+        splits.append((name, PETSc.IS().createStride(size, start, 1, comm=comm)))
+        start += size
+    pc = ksp.getPC()
+    pc.setType("fieldsplit")
+    pc.setFieldSplitIS(*splits)
+    opts = PETSc.Options()
+    for key, value in FIELDSPLIT_OPTIONS.items():
+        opts[snes.getOptionsPrefix() + key] = value
 
 
 @dataclass(frozen=True)
@@ -179,10 +213,18 @@ class CellProblem:
         if periodic:
             from lidendrite.solver.periodic import ReducedNewton, periodic_prolongation
 
-            P = periodic_prolongation([self.V, self.Vp, self.R], self.problem.x, width_um)
+            P, kept = periodic_prolongation([self.V, self.Vp, self.R], self.problem.x, width_um)
             self.reduced = ReducedNewton(
                 self.problem, P, self.bcs, solver.petsc_options(), prefix + "periodic_"
             )
+            if solver.kind == "iterative":
+                self.reduced.after_first_jacobian = lambda snes, J: set_field_split(snes, J, kept)
+        elif solver.kind == "iterative":
+            sizes = [
+                sp.dofmap.index_map.size_local * sp.dofmap.index_map_bs
+                for sp in (self.V, self.Vp, self.R)
+            ]
+            set_field_split(self.problem.solver, self.problem.A, sizes)
         self._saved: list[np.ndarray] | None = None
         self._length_form = dolfinx.fem.form(
             dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
