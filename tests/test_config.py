@@ -1,6 +1,6 @@
 """Configuration loading, preset resolution, transport properties and derived quantities.
 
-Reference values are the spec's defaults, the seed-electrolyte table of PHYSICS.md (in the
+Reference values are the spec's defaults, the measured values of the seed papers (in the
 papers' units, converted here) and formulas evaluated independently in the tests.
 """
 
@@ -39,7 +39,8 @@ LI_MOLAR_VOLUME = 6.94e-3 / 534.0
 
 MINIMAL = {"electrolyte": {"preset": "Cl-Li-G62"}}
 
-# The table "Seed electrolytes" of PHYSICS.md: sigma in S/cm, i0 in mA/cm^2, None = not given.
+# Measured values of the source papers (Li et al. 2025; Zhu et al. 2023; Nguyen et al. 2026):
+# sigma in S/cm, i0 in mA/cm^2, None = not given.
 SEED_TABLE = [
     ("Cl-Li-G62", 6.11e-4, 0.80, 0.14, 0.81),
     ("H-Li-G62", 4.59e-4, 0.71, 0.16, 0.66),
@@ -384,7 +385,7 @@ def test_derived_quantities_against_formulas():
     d_salt = 2 * t_plus * (1 - t_plus) * sigma * GAS_R * temperature / (FARADAY**2 * c0)
     assert dq["D_cation"][0] == pytest.approx(d_plus, rel=1e-10)
     assert dq["D_salt"][0] == pytest.approx(d_salt, rel=1e-10)
-    # i_lim = 4 F D+ c0 / L for a symmetric Li|Li cell (PHYSICS.md, result 2).
+    # i_lim = 4 F D+ c0 / L for a symmetric Li|Li cell (steady binary-electrolyte profile).
     i_lim = 4 * FARADAY * d_plus * c0 / length
     assert dq["limiting_current_density"][0] == pytest.approx(i_lim, rel=1e-10)
     assert dq["current_density"][0] == 12.0
@@ -395,7 +396,7 @@ def test_derived_quantities_against_formulas():
     r_ct = GAS_R * temperature / (FARADAY * 6.1)
     assert dq["charge_transfer_resistance"][0] == pytest.approx(r_ct, rel=1e-10)
     assert dq["wagner_number"][0] == pytest.approx(r_ct * sigma / length, rel=1e-10)
-    # 1 mAh/cm^2 of Li is about 4.85 um (PHYSICS.md): 12 A/m^2 = 1.2 mA/cm^2 for 1 h.
+    # 1 mAh/cm^2 of Li is about 4.85 um (Faraday, Omega = M/rho): 12 A/m^2 = 1.2 mA/cm^2 for 1 h.
     assert dq["front_speed"][0] == pytest.approx(1.2 * 4.85, rel=1e-3)
     charge_mAh_per_cm2 = 2 * (12 * 100 - 4 * 50) / 10 / 3600  # net, A s/m^2 -> mAh/cm^2
     assert dq["plated_thickness"][0] == pytest.approx(charge_mAh_per_cm2 * 4.85, rel=1e-3)
