@@ -64,17 +64,17 @@ BAD_INPUTS = [
     case(
         "t-plus-zero",
         SIGMA + "  transference_number: 0\n",
-        "electrolyte.transference_number = 0: must be in (0, 1)",
+        "electrolyte.transference_number = 0: must be in (0, 1]",
     ),
     case(
         "t-plus-1.3",
         SIGMA + "  transference_number: 1.3\n",
-        "electrolyte.transference_number = 1.3: must be in (0, 1)",
+        "electrolyte.transference_number = 1.3: must be in (0, 1]",
     ),
     case(
-        "t-plus-one",
-        SIGMA + "  transference_number: 1\n",
-        "(single-ion conductor, immobilised anions) needs the immobilised-anion model",
+        "t-plus-negative",
+        SIGMA + "  transference_number: -0.2\n",
+        "electrolyte.transference_number = -0.2: must be in (0, 1]",
     ),
     case(
         "unknown-preset",

@@ -162,7 +162,7 @@ def test_unknown_preset_suggests_the_closest():
         ({"cell": {"widht_um": 5}}, "cell.widht_um: unknown key (did you mean 'width_um'?)"),
         (
             {"electrolyte": {"conductivity_S_per_m": 0.01, "transference_number": 1.3}},
-            "electrolyte.transference_number = 1.3: must be in (0, 1)",
+            "electrolyte.transference_number = 1.3: must be in (0, 1]",
         ),
         (
             {"operation": {"mode": "galvano"}},
@@ -182,9 +182,15 @@ def test_error_messages(data, message):
     assert "\n" not in str(info.value)
 
 
-def test_transference_number_one_names_the_missing_model():
-    with pytest.raises(ConfigError, match="single-ion.*not available yet"):
-        config_from_dict({"electrolyte": {"conductivity_S_per_m": 0.01, "transference_number": 1}})
+def test_single_ion_conductor_has_immobile_anions():
+    cfg = config_from_dict(
+        {"electrolyte": {"conductivity_S_per_m": 0.01, "transference_number": 1}}
+    )
+    tp = transport_properties(cfg.electrolyte, 298.15)
+    assert tp.diffusivity_anion_m2_per_s == 0.0
+    # all the conductivity is carried by Li+: sigma = F^2 c0 D+ / (R T)
+    sigma = FARADAY**2 * 1000.0 * tp.diffusivity_cation_m2_per_s / (GAS_R * 298.15)
+    assert sigma == pytest.approx(0.01, rel=1e-12)
 
 
 def test_nernst_einstein_round_trip():

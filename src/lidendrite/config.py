@@ -7,7 +7,7 @@ Every problem is reported as a one-line :class:`~lidendrite.errors.ConfigError` 
 dotted key, the offending value and what is allowed, e.g.::
 
     cell.widht_um: unknown key (did you mean 'width_um'?)
-    electrolyte.transference_number = 1.3: must be in (0, 1)
+    electrolyte.transference_number = 1.3: must be in (0, 1]
 
 The returned :class:`Config` is fully resolved: an electrolyte preset has filled in the
 conductivity, transference number and activation energy the user did not give, the exchange
@@ -144,12 +144,8 @@ class ElectrolyteConfig:
     transference_number: float | None = _f(
         None,
         gt=0,
-        lt=1,
-        doc="Li+ transference number",
-        special={
-            1.0: "t+ = 1 (single-ion conductor, immobilised anions) needs the "
-            "immobilised-anion model, which is not available yet"
-        },
+        le=1,
+        doc="Li+ transference number (1: single-ion conductor, the anions do not move)",
     )
     salt_concentration_mol_per_m3: float = _f(1000.0, gt=0, doc="salt concentration c0, mol/m^3")
     activation_energy_eV: float = _f(0.0, ge=0, lt=2, doc="Arrhenius activation energy, eV")

@@ -277,6 +277,8 @@ def limiting_current_density(cfg: Config) -> float:
     tp = transport_properties(cfg.electrolyte, cfg.operation.temperature_K)
     length_m = cfg.cell.thickness_um * 1e-6
     sides = 2.0 if cfg.cell.counter_electrode == "lithium" else 1.0
+    if tp.transference_number >= 1.0:
+        return math.inf  # single-ion conductor: no concentration polarisation
     return (
         sides
         * F
@@ -321,7 +323,7 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
             "R_ct = RT / ((alpha_a + alpha_c) F i0)",
         ),
         "wagner_number": (r_ct * tp.conductivity_S_per_m / length_m, "-", "Wa = R_ct sigma / L"),
-        "diffusion_time": (length_m**2 / d, "s", "L^2 / D"),
+        "diffusion_time": (length_m**2 / d if d > 0 else math.inf, "s", "L^2 / D"),
         "limiting_current_density": (
             limiting_current_density(cfg),
             "A/m^2",
@@ -345,7 +347,9 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
         "current_density": (first, "A/m^2", "applied current density i (first nonzero step)"),
         "current_ratio": (first / i_lim, "-", "i / i_lim"),
         "sand_time": (
-            math.pi * d * (c0 * F) ** 2 / (4.0 * (first * (1.0 - t_plus)) ** 2),
+            math.pi * d * (c0 * F) ** 2 / (4.0 * (first * (1.0 - t_plus)) ** 2)
+            if t_plus < 1.0
+            else math.inf,
             "s",
             "Sand's time pi D (c0 F)^2 / (4 [i (1 - t+)]^2)",
         ),

@@ -46,6 +46,9 @@ def storage(
 
 def anion_balance(c, phi, q, *, d_anion: float, storage_term, mesh_velocity=None) -> ufl.Form:
     """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions."""
+    if d_anion == 0.0 and mesh_velocity is None:
+        # single-ion conductor (t+ = 1): the anions do not move, c keeps its initial value
+        return storage_term * q * ufl.dx
     flux = nernst_planck_flux(c, phi, d_anion, -1)
     if mesh_velocity is not None:
         flux = flux - c * mesh_velocity

@@ -165,7 +165,9 @@ class CellProblem:
         )
         self.ds = ufl.Measure("ds", domain=mesh, subdomain_data=facet_tags)
 
-        if moving:
+        # With immobile anions (t+ = 1) the salt is fixed to the electrolyte and stays uniform:
+        # there is nothing to transport, on a fixed or on a moving mesh.
+        if moving and params.d_anion > 0.0:
             eye = ufl.Identity(mesh.geometry.dim)
             jac1 = ufl.det(eye - ufl.grad(self.disp1))
             jac2 = ufl.det(eye - ufl.grad(self.disp1 + self.disp2))
