@@ -307,50 +307,23 @@ class Simulation:
         st = self.state
         p = st.problem
         s = self.scaling
-        import ufl
-
-        from lidendrite.physics.transport import current_density, nernst_planck_flux
-
-        if not hasattr(st, "_flux_forms"):
-            q = ufl.TestFunction(p.W)
-            one = ufl.as_vector([1.0] * st.mesh.geometry.dim)
-            n_plus = nernst_planck_flux(p.c + self.params.c_fixed, p.phi, self.params.d_cation, 1)
-            j = current_density(
-                p.c,
-                p.phi,
-                d_cation=self.params.d_cation,
-                d_anion=self.params.d_anion,
-                c_fixed=self.params.c_fixed,
-            )
-            st._flux_forms = [
-                dolfinx.fem.form(ufl.inner(n_plus, q) * ufl.dx),
-                dolfinx.fem.form(ufl.inner(j, q) * ufl.dx),
-                dolfinx.fem.form(ufl.inner(one, q) * ufl.dx),
-            ]
-            st._flux_fn = dolfinx.fem.Function(p.W)
-        vecs = []
-        for form in st._flux_forms:
-            b = dolfinx.fem.assemble_vector(form)
-            b.scatter_reverse(dolfinx.la.InsertMode.add)
-            b.scatter_forward()
-            vecs.append(b.array.copy())
-        flux = vecs[0] / vecs[2]
-        cur = vecs[1] / vecs[2]
+        flux, cur = st.observables.vector_fields()
         lay = st.layout
+        vector_nodes = dolfinx.fem.Function(p.W)
 
         def nodes_of(arr):
-            st._flux_fn.x.array[:] = arr
-            return lay.values(st._flux_fn)
+            vector_nodes.x.array[:] = arr
+            return lay.values(vector_nodes)
 
         if self.cfg.output.vtx:
-            self._write_vtx(time_s, flux * s.flux_mol_per_m2_s, cur * s.current_A_per_m2)
+            self._write_vtx(time_s, flux, cur)
         c = lay.values(p.c)
         arrays = {
             "c_cation_mol_per_m3": (c + self.params.c_fixed) * s.concentration_mol_per_m3,
             "c_anion_mol_per_m3": c * s.concentration_mol_per_m3,
             "potential_V": lay.values(p.phi) * s.thermal_voltage_V,
-            "flux_cation_mol_per_m2_s": nodes_of(flux) * s.flux_mol_per_m2_s,
-            "current_density_A_per_m2": nodes_of(cur) * s.current_A_per_m2,
+            "flux_cation_mol_per_m2_s": nodes_of(flux),
+            "current_density_A_per_m2": nodes_of(cur),
         }
         data = lay.gather(arrays)
         cell_tag_values = np.full(lay.num_owned_cells, tags.ELECTROLYTE, dtype=np.int32)

@@ -15,6 +15,7 @@ from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import electrode_current
 from lidendrite.physics.kinetics import overpotential
+from lidendrite.physics.transport import current_density, nernst_planck_flux
 from lidendrite.scaling import LENGTH_M, Scaling
 from lidendrite.solver.problem import CellProblem
 
@@ -49,14 +50,13 @@ class Observables:
             forms["len_counter"] = 1.0 * ds(tags.COUNTER)
         else:
             n = ufl.FacetNormal(p.mesh)
-            from lidendrite.physics.transport import current_density
-
             j = current_density(
                 p.c, p.phi, d_cation=p.params.d_cation, d_anion=p.params.d_anion, c_fixed=cf
             )
             # current leaving the electrolyte through the reservoir boundary = −(into the cell)
             forms["i_counter"] = ufl.inner(j, n) * ds(tags.COUNTER)
         self._forms = {k: dolfinx.fem.form(v) for k, v in forms.items()}
+        self._vector_forms = None
 
     def integrals(self) -> dict[str, float]:
         """All compiled integrals, summed over ranks (scaled units)."""
@@ -93,3 +93,31 @@ class Observables:
         v_local = p.v.x.array[0] if p.v.x.array.size else -np.inf
         out["cell_voltage_V"] = comm.allreduce(v_local, op=MPI.MAX) * s.thermal_voltage_V
         return out
+
+    def vector_fields(self) -> tuple[np.ndarray, np.ndarray]:
+        """Li⁺ flux (mol/m²/s) and ionic current density (A/m²) as P1 vector dof arrays.
+
+        Lumped L2 projection of the cell-wise gradients onto the vertices:
+        ``f_i = ∫ N φ_i dx / ∫ φ_i dx`` (collective; ghost entries updated).
+        """
+        p = self.problem
+        prm = p.params
+        if self._vector_forms is None:
+            q = ufl.TestFunction(p.W)
+            one = ufl.as_vector([1.0] * p.mesh.geometry.dim)
+            n_plus = nernst_planck_flux(p.c + prm.c_fixed, p.phi, prm.d_cation, 1)
+            j = current_density(
+                p.c, p.phi, d_cation=prm.d_cation, d_anion=prm.d_anion, c_fixed=prm.c_fixed
+            )
+            self._vector_forms = [
+                dolfinx.fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)
+            ]
+        out = []
+        for form in self._vector_forms:
+            b = dolfinx.fem.assemble_vector(form)
+            b.scatter_reverse(dolfinx.la.InsertMode.add)
+            b.scatter_forward()
+            out.append(b.array.copy())
+        flux, current, mass = out
+        s = self.scaling
+        return flux / mass * s.flux_mol_per_m2_s, current / mass * s.current_A_per_m2
