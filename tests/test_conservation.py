@@ -99,7 +99,7 @@ def test_inventories_and_currents(comm, tmp_path, time_scheme, protocol, moving)
 
     # Charge: the applied current is what plates, and what the counter electrode supplies.
     applied = _applied_current(protocol, m["time_s"], m["dt_s"])
-    anode = m["current_density_A_per_m2"]
+    anode = m["anode_current_density_A_per_m2"]
     counter = m["counter_current_density_A_per_m2"]
     err_anode = np.max(np.abs(anode - applied) / np.abs(applied))
     err_counter = np.max(np.abs(counter + anode) / np.abs(anode))

@@ -145,7 +145,7 @@ def check_shortened_run(config, out, comm, capsys):
     assert np.all(np.isfinite(m["cell_voltage_V"]))
     # Li plated = Omega / F * integral of the current (backward rectangle rule, as stepped).
     omega = resolved["kinetics"]["molar_volume_m3_per_mol"]
-    from_history = np.sum(m["dt_s"] * m["current_density_A_per_m2"]) * omega / FARADAY * 1e6
+    from_history = np.sum(m["dt_s"] * m["anode_current_density_A_per_m2"]) * omega / FARADAY * 1e6
     assert m["li_plated_um"][-1] == pytest.approx(from_history, rel=1e-6, abs=1e-12)
     if all(s.get("current_density_A_per_m2") is not None for s in steps):
         # Galvanostatic: Faraday's law for the protocol itself.

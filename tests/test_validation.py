@@ -212,9 +212,9 @@ def test_bruce_vincent_transference_number(comm, tmp_path):
     _, result = run_case(data, out, comm)
     assert result.status == "completed"
     m = read_metrics(out, comm)
-    i_initial = m["current_density_A_per_m2"][0]
-    i_steady = m["current_density_A_per_m2"][-1]
-    drift = abs(m["current_density_A_per_m2"][-2] - i_steady) / i_steady
+    i_initial = m["anode_current_density_A_per_m2"][0]
+    i_steady = m["anode_current_density_A_per_m2"][-1]
+    drift = abs(m["anode_current_density_A_per_m2"][-2] - i_steady) / i_steady
     assert drift < 1e-4, f"the current has not settled: last change {drift:.1e}"
     r_ct = R * TEMPERATURE_K / ((0.5 + 0.5) * F * i0)
     r0 = r_ss = 2.0 * r_ct

@@ -23,6 +23,7 @@ from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
+from lidendrite.geometry.polyline import resample_polyline
 
 if TYPE_CHECKING:
     from mpi4py import MPI
@@ -51,61 +52,6 @@ class CellMesh:
     mesh: dolfinx.mesh.Mesh
     cell_tags: dolfinx.mesh.MeshTags
     facet_tags: dolfinx.mesh.MeshTags
-
-
-# --------------------------------------------------------------------------- polylines
-
-
-def _drop_repeated(xy: np.ndarray) -> np.ndarray:
-    keep = np.ones(xy.shape[0], dtype=bool)
-    keep[1:] = np.hypot(*np.diff(xy, axis=0).T) > 0.0
-    return xy[keep]
-
-
-def resample_polyline(
-    xy: np.ndarray, spacing_um: float, *, corner_angle_deg: float = 30.0
-) -> np.ndarray:
-    """Resample a polyline at equal arc-length steps of at most ``spacing_um``.
-
-    The end points are kept, and so are the corners: vertices where the direction turns by more
-    than ``corner_angle_deg``. Each stretch between kept vertices is divided into equal
-    arc-length steps, the new vertices lying on the old polyline (linear interpolation).
-
-    Args:
-        xy: Array ``(K, 2)`` of ordered vertices (µm).
-        spacing_um: Largest arc-length step (µm).
-        corner_angle_deg: Turning angle above which a vertex is kept as a corner (degrees).
-
-    Returns:
-        Array ``(M, 2)`` of the new vertices.
-
-    Raises:
-        GeometryError: Bad array shape, non-positive spacing, or a polyline of zero length.
-    """
-    xy = np.asarray(xy, dtype=np.float64)
-    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
-        raise GeometryError(f"a polyline needs an array of shape (K >= 2, 2), got {xy.shape}")
-    if not spacing_um > 0.0:
-        raise GeometryError(f"spacing_um must be positive, got {spacing_um}")
-    xy = _drop_repeated(xy)
-    if xy.shape[0] < 2:
-        raise GeometryError("cannot resample a polyline of zero length")
-    seg = np.diff(xy, axis=0)
-    cross = seg[:-1, 0] * seg[1:, 1] - seg[:-1, 1] * seg[1:, 0]
-    dot = np.sum(seg[:-1] * seg[1:], axis=1)
-    turning = np.abs(np.arctan2(cross, dot))
-    corners = 1 + np.flatnonzero(turning > math.radians(corner_angle_deg))
-    kept = np.concatenate([[0], corners, [xy.shape[0] - 1]])
-    pieces = []
-    for start, stop in itertools.pairwise(kept.tolist()):
-        part = xy[start : stop + 1]
-        s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(part, axis=0).T))])
-        n = max(1, math.ceil(s[-1] / spacing_um - 1e-9))
-        s_new = np.linspace(0.0, s[-1], n + 1)
-        new = np.column_stack([np.interp(s_new, s, part[:, 0]), np.interp(s_new, s, part[:, 1])])
-        new[0], new[-1] = part[0], part[-1]
-        pieces.append(new if not pieces else new[1:])
-    return np.vstack(pieces)
 
 
 def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

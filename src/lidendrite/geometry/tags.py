@@ -1,8 +1,16 @@
-"""Integer tags of the Gmsh physical groups, shared by every stage after the geometry.
+"""Integer tags of the Gmsh physical groups and the registry that names them.
 
-Cell tags mark materials (later issues add fillers, shells, grain boundaries from 2 upward);
-facet tags mark boundaries.
+Cell tags mark materials, facet tags mark boundaries. The :class:`TagRegistry` is the one table
+that geometry (which writes the physical groups), the solver (which fills coefficient fields from
+the tags), the recorder (which writes it into ``config.resolved.yaml`` and every frame) and the
+renderer (which draws each material) share. Later materials (fillers, shells, grain boundaries)
+take cell tags from :data:`FIRST_FILLER_TAG` upward.
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 ELECTROLYTE = 1
 
@@ -11,5 +19,49 @@ COUNTER = 2  # the counter electrode (Li metal or a bulk-electrolyte reservoir),
 LEFT = 3
 RIGHT = 4
 
+#: First cell tag given to a material other than the matrix electrolyte.
+FIRST_FILLER_TAG = 2
+
 CELL_NAMES = {ELECTROLYTE: "electrolyte"}
 FACET_NAMES = {ANODE: "anode", COUNTER: "counter", LEFT: "left", RIGHT: "right"}
+
+
+@dataclass(frozen=True)
+class TagRegistry:
+    """Names ↔ integer tags of the materials (cells), electrodes and walls (facets)."""
+
+    materials: Mapping[str, int] = field(default_factory=lambda: {"electrolyte": ELECTROLYTE})
+    electrodes: Mapping[str, int] = field(
+        default_factory=lambda: {"anode": ANODE, "counter": COUNTER}
+    )
+    walls: Mapping[str, int] = field(default_factory=lambda: {"left": LEFT, "right": RIGHT})
+
+    def material_tag(self, name: str) -> int:
+        """Cell tag of a material."""
+        return self.materials[name]
+
+    def material_name(self, tag: int) -> str:
+        """Material name of a cell tag."""
+        return {v: k for k, v in self.materials.items()}[int(tag)]
+
+    def facet_name(self, tag: int) -> str:
+        """Boundary name of a facet tag."""
+        names = {**self.electrodes, **self.walls}
+        return {v: k for k, v in names.items()}[int(tag)]
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        """Plain mapping, as written next to the results."""
+        return {
+            "materials": dict(self.materials),
+            "electrodes": dict(self.electrodes),
+            "walls": dict(self.walls),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, int]]) -> TagRegistry:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            materials=dict(data["materials"]),
+            electrodes=dict(data["electrodes"]),
+            walls=dict(data["walls"]),
+        )

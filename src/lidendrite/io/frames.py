@@ -7,7 +7,9 @@ ParaView, as a VTK XML unstructured grid (``run_dir/fields/frame_00012.vtu``) li
 collection file (``run_dir/fields.pvd``). Nothing here needs MPI, DOLFINx or VTK.
 
 Point-data names carry their units: ``c_cation_mol_per_m3`` (N,), ``c_anion_mol_per_m3`` (N,),
-``potential_V`` (N,), ``flux_cation_mol_per_m2_s`` (N, 2), ``current_density_A_per_m2`` (N, 2).
+``potential_V`` (N,), ``flux_cation_mol_per_m2_s`` (N, 2), ``ionic_current_density_A_per_m2``
+(N, 2). Frames written before that name read back with it (:mod:`lidendrite.io.names`). The
+meta data carries the tag registry (``meta['tags']``: material and boundary names).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 
 from lidendrite.errors import ConfigError
+from lidendrite.io.names import upgrade_fields
 
 __all__ = [
     "FRAME_DIR",
@@ -221,7 +224,7 @@ def read_frame(path: Path) -> FrameData:
                 points_um=data["points_um"],
                 triangles=data["triangles"],
                 cell_tags=data["cell_tags"],
-                point_data=dict(sorted(point_data.items())),
+                point_data=dict(sorted(upgrade_fields(point_data).items())),
                 boundaries=dict(sorted(boundaries.items())),
                 facets=data["facets"],
                 facet_tags=data["facet_tags"],

@@ -25,7 +25,7 @@ LEGACY_FIELD_NAMES: dict[str, str] = {
 T = TypeVar("T")
 
 
-def _upgrade(data: Mapping[str, T], renames: Mapping[str, str]) -> dict[str, T]:
+def _upgrade[T](data: Mapping[str, T], renames: Mapping[str, str]) -> dict[str, T]:
     out: dict[str, T] = {}
     for key, value in data.items():
         new = renames.get(key, key)
@@ -35,11 +35,11 @@ def _upgrade(data: Mapping[str, T], renames: Mapping[str, str]) -> dict[str, T]:
     return out
 
 
-def upgrade_metrics(columns: Mapping[str, T]) -> dict[str, T]:
+def upgrade_metrics[T](columns: Mapping[str, T]) -> dict[str, T]:
     """Metrics columns (or a row) with legacy column names replaced by today's."""
     return _upgrade(columns, LEGACY_METRIC_COLUMNS)
 
 
-def upgrade_fields(fields: Mapping[str, T]) -> dict[str, T]:
+def upgrade_fields[T](fields: Mapping[str, T]) -> dict[str, T]:
     """Frame point fields with legacy names replaced by today's."""
     return _upgrade(fields, LEGACY_FIELD_NAMES)

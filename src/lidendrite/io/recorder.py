@@ -1,9 +1,10 @@
-"""Everything a run writes: resolved config, metrics table, field frames, VTX files, status.
+"""Everything a run writes: resolved config, metrics table, field frames, VTX files, status, log.
 
-Only rank 0 writes tables and small files; field data are gathered on rank 0 into frames
-(``frames/frame_XXXXX.npz`` for the renderer, ``fields/frame_XXXXX.vtu`` + ``fields.pvd`` for
-ParaView). With ``output.vtx`` every rank also writes the parallel VTX/ADIOS2 files
-``fields_segXXX.bp`` (one per mesh segment: a remesh starts a new one).
+The recorder owns every file of a run directory. Only rank 0 writes tables and small files;
+field data are gathered on rank 0 into frames (``frames/frame_XXXXX.npz`` for the renderer,
+``fields/frame_XXXXX.vtu`` + ``fields.pvd`` for ParaView). With ``output.vtx`` every rank also
+writes the parallel VTX/ADIOS2 files ``fields_segXXX.bp`` (one per mesh segment: a remesh starts
+a new one). ``run.log`` receives the ``lidendrite`` log records of the run (rank 0).
 """
 
 from __future__ import annotations
@@ -14,55 +15,45 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
 
+from lidendrite.engine.metrics import COLUMN_NAMES
 from lidendrite.io import frames as frame_io
+from lidendrite.io.fields import VTXSegments, field_arrays, gather_frame, vector_fields
+
+if TYPE_CHECKING:
+    from lidendrite.engine.state import MeshState
 
 log = logging.getLogger("lidendrite")
 
-METRIC_COLUMNS = [
-    "time_s",
-    "dt_s",
-    "step",
-    "newton_iterations",
-    "cell_voltage_V",
-    "current_density_A_per_m2",
-    "counter_current_density_A_per_m2",
-    "anode_overpotential_V",
-    "counter_overpotential_V",
-    "c_anode_min_mol_per_m3",
-    "c_anode_mean_mol_per_m3",
-    "i_anode_max_A_per_m2",
-    "i_anode_min_A_per_m2",
-    "li_plated_um",
-    "cation_inventory_mol_per_m",
-    "anion_inventory_mol_per_m",
-    "tip_height_um",
-    "mean_height_um",
-    "roughness_rms_um",
-    "tip_current_ratio",
-    "anode_length_um",
-    "anode_length_ratio",
-    "counter_mean_height_um",
-    "min_element_quality",
-    "remesh_count",
-    "remesh_inventory_correction",
-    "wall_time_s",
-]
+#: Columns of metrics.csv (defined in :mod:`lidendrite.engine.metrics`).
+METRIC_COLUMNS = list(COLUMN_NAMES)
 
 
 class Recorder:
     """Writes a run directory. Collective: call the same methods on every rank."""
 
-    def __init__(self, out_dir: Path, comm, resolved: dict[str, Any]):
+    def __init__(
+        self,
+        out_dir: Path,
+        comm,
+        resolved: dict[str, Any],
+        *,
+        frames: bool = True,
+        vtx: bool = False,
+        moving: bool = False,
+    ):
         self.out_dir = Path(out_dir)
         self.comm = comm
         self.rank0 = comm.rank == 0
+        self.write_frames = frames
+        self._vtx = VTXSegments(self.out_dir, moving) if (vtx and frames) else None
         self._csv = None
         self._writer = None
+        self._log_handler: logging.Handler | None = None
         self._pvd: list[tuple[float, str]] = []
         self.frame_count = 0
         self.t_start = time.perf_counter()
@@ -82,8 +73,44 @@ class Recorder:
             self._writer = csv.DictWriter(self._csv, fieldnames=METRIC_COLUMNS)
             self._writer.writeheader()
             self._csv.flush()
+            self._open_log()
             self.write_status("running")
         comm.barrier()
+
+    # -- log ------------------------------------------------------------------------------
+    def _open_log(self) -> None:
+        """Copy the ``lidendrite`` log records (INFO and up) into ``run.log``.
+
+        The console keeps the level it was given (``-q`` prints warnings only): the logger is
+        opened to INFO and its other handlers get the old level as their own until
+        :meth:`close`.
+        """
+        handler = logging.FileHandler(self.out_dir / "run.log", mode="w")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler.setLevel(logging.INFO)
+        old_level = log.getEffectiveLevel()
+        self._saved_levels = [(log, log.level)] + [(h, h.level) for h in log.handlers]
+        for h in log.handlers:
+            h.setLevel(max(h.level, old_level))
+        log.setLevel(logging.INFO)
+        log.addHandler(handler)
+        self._log_handler = handler
+
+    def _close_log(self) -> None:
+        if self._log_handler is None:
+            return
+        log.removeHandler(self._log_handler)
+        self._log_handler.close()
+        self._log_handler = None
+        for obj, level in self._saved_levels:
+            obj.setLevel(level)
+
+    def append_log(self, text: str) -> None:
+        """Append raw text (a traceback) to ``run.log`` (rank 0)."""
+        if self.rank0 and self._log_handler is not None:
+            self._log_handler.flush()
+            with open(self.out_dir / "run.log", "a") as fh:
+                fh.write(text if text.endswith("\n") else text + "\n")
 
     # -- tables ---------------------------------------------------------------------------
     def metrics(self, row: dict[str, float]) -> None:
@@ -103,6 +130,21 @@ class Recorder:
             tmp.replace(self.out_dir / "status.json")
 
     # -- fields ---------------------------------------------------------------------------
+    def fields(self, state: MeshState, time_s: float, step: int, segment: int) -> None:
+        """Write the fields of ``state`` as the next frame (and VTX entry); collective."""
+        if not self.write_frames:
+            return
+        flux, current = vector_fields(state)
+        arrays = field_arrays(state, flux, current)
+        if self._vtx is not None:
+            self._vtx.write(state, arrays, time_s, segment)
+        self.frame(gather_frame(state, arrays, time_s, step, segment))
+
+    def new_segment(self) -> None:
+        """The mesh was replaced: close the VTX file of the old one (collective)."""
+        if self._vtx is not None:
+            self._vtx.close()
+
     def frame(self, frame_data: frame_io.FrameData | None) -> None:
         """Write a gathered frame (rank 0 holds the data, the others pass ``None``)."""
         if self.rank0 and frame_data is not None:
@@ -116,10 +158,13 @@ class Recorder:
         self.frame_count += 1
 
     def close(self) -> None:
-        """Close the metrics file."""
+        """Close the metrics file, the VTX segment and the log file (collective)."""
+        if self._vtx is not None:
+            self._vtx.close()
         if self._csv is not None:
             self._csv.close()
             self._csv = None
+        self._close_log()
 
 
 def _fmt(value):

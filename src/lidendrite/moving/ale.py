@@ -88,14 +88,17 @@ class MeshMover:
             if iterative
             else {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         )
+        self.prefix = f"lidendrite_ale_{next(_prefix)}_"
         self.problem = dolfinx.fem.petsc.LinearProblem(
-            a,
-            L,
-            bcs=bcs,
-            u=self.u,
-            petsc_options=opts,
-            petsc_options_prefix=f"lidendrite_ale_{next(_prefix)}_",
+            a, L, bcs=bcs, u=self.u, petsc_options=opts, petsc_options_prefix=self.prefix
         )
+
+    def close(self) -> None:
+        """Remove this mover's entries from PETSc's global options table."""
+        opts = PETSc.Options()
+        for key in list(opts.getAll()):
+            if key.startswith(self.prefix):
+                opts.delValue(key)
 
     def solve(
         self, node_indices: np.ndarray, node_displacements: np.ndarray

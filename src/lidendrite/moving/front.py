@@ -1,5 +1,10 @@
-"""Keeping a moving front polyline valid: removal of the loops that normal motion creates.
+"""The moving front as pure NumPy on polylines (µm): explicit steps and keeping them valid.
 
+:func:`front_step` turns the plating current at the vertices of an electrode polyline into the
+displacement of those vertices over one step (Faraday-consistent swept area, arc-length spacing
+kept); :func:`clean_front` prepares a front for remeshing. No DOLFINx: unit-tested on arrays.
+
+Loop removal:
 Where a surface moving along its normal is concave (a valley between two growing bumps, the
 foot of a protrusion), neighbouring vertices converge and the polyline folds over itself: the
 swallowtail of front propagation. The physical front is the outer envelope, so the loop is cut
@@ -9,6 +14,8 @@ out at the crossing point (Huygens' principle / the entropy solution of the fron
 from __future__ import annotations
 
 import numpy as np
+
+from lidendrite.geometry.polyline import resample_polyline
 
 
 def _segments_cross(p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -89,3 +96,142 @@ def smooth_around(xy: np.ndarray, centres, halfwidth: int, passes: int = 3) -> n
     for _ in range(passes):
         xy[idx] = 0.25 * xy[idx - 1] + 0.5 * xy[idx] + 0.25 * xy[idx + 1]
     return xy
+
+
+# --------------------------------------------------------------------------------------------
+# Front motion: where the electrode vertices go in one step (pure NumPy, µm)
+# --------------------------------------------------------------------------------------------
+
+
+def area_under(xy: np.ndarray) -> float:
+    """Signed area ∫ y dx between a polyline and y = 0 (valid for overhanging fronts too)."""
+    return float(np.sum(0.5 * (xy[1:, 1] + xy[:-1, 1]) * np.diff(xy[:, 0])))
+
+
+def boundary_integral(xy: np.ndarray, values: np.ndarray) -> float:
+    """∫ f ds along a polyline for vertex values f (trapezoid rule)."""
+    ds = np.hypot(*np.diff(xy, axis=0).T)
+    return float(np.sum(0.5 * (values[1:] + values[:-1]) * ds))
+
+
+def arc_fraction(xy: np.ndarray) -> np.ndarray:
+    """Cumulative arc length along a polyline, from 0 at the first vertex to 1 at the last."""
+    s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    return s / s[-1]
+
+
+def mean_height(xy: np.ndarray, width_um: float) -> float:
+    """Mean height ∫ y dx / W of a polyline over the cell width."""
+    return float(np.trapezoid(xy[:, 1], xy[:, 0]) / width_um)
+
+
+def rms_height(xy: np.ndarray, width_um: float, mean_um: float) -> float:
+    """Root-mean-square height about ``mean_um``."""
+    return float(np.sqrt(max(np.trapezoid((xy[:, 1] - mean_um) ** 2, xy[:, 0]) / width_um, 0.0)))
+
+
+def min_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Smallest distance from the vertices of polyline ``a`` to the segments of polyline ``b``."""
+    p0, p1 = b[:-1], b[1:]
+    d = p1 - p0
+    L2 = np.maximum((d**2).sum(axis=1), 1e-300)
+    best = np.inf
+    for pt in a:
+        tt = np.clip(((pt - p0) * d).sum(axis=1) / L2, 0.0, 1.0)
+        proj = p0 + tt[:, None] * d
+        best = min(best, float(np.sqrt(((proj - pt) ** 2).sum(axis=1)).min()))
+    return best
+
+
+def boundary_displacement(normal_step_um: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """Displacement of boundary vertices that advances them by ``normal_step_um`` along ``normals``.
+
+    Only the normal component is physical. Where the surface is a graph over x (|n_y| large) the
+    vertices move vertically, so they keep their x positions and do not drift along the surface
+    (which would bunch them in valleys and spread them on crests); where the surface is steep
+    they move along the normal. The two are blended smoothly for 0.3 < |n_y| < 0.7.
+    """
+    ny = normals[:, 1]
+    w = np.clip((np.abs(ny) - 0.3) / 0.4, 0.0, 1.0)
+    along_normal = normal_step_um[:, None] * normals
+    vertical = np.zeros_like(normals)
+    safe = np.where(np.abs(ny) > 1e-12, ny, 1.0)
+    vertical[:, 1] = normal_step_um / safe
+    return (1.0 - w)[:, None] * along_normal + w[:, None] * vertical
+
+
+def keep_spacing(old_xy: np.ndarray, moved_xy: np.ndarray) -> np.ndarray:
+    """Vertices placed on the moved polyline at the relative arc lengths of the old one.
+
+    A moved polyline that folds over itself is returned unchanged (the loop is cut later).
+    """
+    if first_self_intersection(moved_xy) is not None:
+        return moved_xy
+    s_new = arc_fraction(moved_xy)
+    if np.any(np.diff(s_new) <= 0.0):
+        return moved_xy
+    target = arc_fraction(old_xy)
+    out = np.column_stack(
+        [np.interp(target, s_new, moved_xy[:, 0]), np.interp(target, s_new, moved_xy[:, 1])]
+    )
+    out[0], out[-1] = moved_xy[0], moved_xy[-1]
+    return out
+
+
+def front_step(
+    xy: np.ndarray,
+    normals: np.ndarray,
+    plating_current: np.ndarray,
+    *,
+    step_per_current: float,
+    width_um: float,
+    side: int,
+    periodic: bool,
+    applied_mean: float | None = None,
+) -> np.ndarray:
+    """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
+
+    ``v_n = iΩ/F``: the vertices advance by ``step_per_current × i`` along the normal
+    (:func:`boundary_displacement`) and then slide along the moved surface back to their
+    relative arc-length spacing (only the normal motion is physical, and a surface that shrinks
+    locally — a filling valley — would otherwise squeeze its vertices together). A uniform
+    vertical shift then makes the swept area equal exactly the Li volume ``Ω/F ∫ i ds Δt``.
+
+    Args:
+        xy: Vertices ``(K, 2)``.
+        normals: Unit vertex normals ``(K, 2)`` into the electrolyte.
+        plating_current: Plating current density at the vertices (any consistent unit).
+        step_per_current: Normal displacement per unit current over the step (µm).
+        width_um: Projected width W.
+        side: +1 for the anode (electrolyte above), -1 for the counter electrode.
+        periodic: The two ends are one point of a periodic surface.
+        applied_mean: In a galvanostatic cell, the mean current per unit projected width that is
+            applied now (it may just have changed: plating → stripping); the vertex currents
+            are shifted uniformly so that their mean matches it.
+    """
+    i_p = plating_current
+    if applied_mean is not None:
+        mean = boundary_integral(xy, i_p) / width_um
+        length = float(np.sum(np.hypot(*np.diff(xy, axis=0).T)))
+        i_p = i_p + (applied_mean - mean) * width_um / length
+    step = step_per_current * i_p
+    d = boundary_displacement(step, normals)
+    d = keep_spacing(xy, xy + d) - xy
+    target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
+    d[:, 1] += (target - (area_under(xy + d) - area_under(xy))) / width_um
+    if periodic:
+        d[0] = d[-1] = 0.5 * (d[0] + d[-1])
+    return d
+
+
+def clean_front(xy: np.ndarray, spacing_um: float) -> np.ndarray:
+    """A front polyline ready for meshing: uniform spacing, no loops, same area under it.
+
+    Resampling cuts across convex arcs and fills concave ones; a uniform shift along y restores
+    the area (the Li volume), and loops that resampling may create are cut out.
+    """
+    area = area_under(xy)
+    out = resample_polyline(xy, spacing_um, corner_angle_deg=179.0)
+    out, _ = remove_loops(out)
+    out[:, 1] += (area - area_under(out)) / (xy[-1, 0] - xy[0, 0])
+    return out

@@ -24,11 +24,19 @@ from lidendrite.scaling import CellParameters
 
 @dataclass
 class Electrode:
-    """A metal boundary: its facet tag, metal potential and (optional) surface curvature."""
+    """A metal boundary: its facet tag, metal potential and (optional) surface data.
+
+    ``exchange_current`` and ``c_fixed`` are the surface fields of the electrode (the solver
+    passes P1 functions filled from the tag registry; the NumPy copy of Butler–Volmer used for
+    the front motion reads the nodal values of the same functions). ``None`` takes the scalar
+    of ``params``.
+    """
 
     tag: int
     phi_s: ufl.core.expr.Expr | float
     curvature: ufl.core.expr.Expr | None = None
+    exchange_current: ufl.core.expr.Expr | float | None = None
+    c_fixed: ufl.core.expr.Expr | float | None = None
 
 
 def electrode_current(c, phi, electrode: Electrode, params: CellParameters):
@@ -36,10 +44,16 @@ def electrode_current(c, phi, electrode: Electrode, params: CellParameters):
     eta = overpotential(
         electrode.phi_s, phi, capillary=params.capillary, curvature=electrode.curvature
     )
+    c_fixed = params.c_fixed if electrode.c_fixed is None else electrode.c_fixed
+    i0 = (
+        params.exchange_current
+        if electrode.exchange_current is None
+        else electrode.exchange_current
+    )
     return plating_current(
-        c + params.c_fixed,
+        c + c_fixed,
         eta,
-        exchange_current=params.exchange_current,
+        exchange_current=i0,
         alpha_anodic=params.alpha_anodic,
         alpha_cathodic=params.alpha_cathodic,
     )
@@ -60,6 +74,7 @@ def cell_residual(
     control,
     width_over_length,
     mesh_velocity=None,
+    anions_mobile: bool = True,
 ) -> list[ufl.Form]:
     """Residual forms ``[anion balance, charge balance, cell control]``.
 
@@ -68,7 +83,9 @@ def cell_residual(
         phi: electrolyte potential (scaled).
         V: cell voltage, the global unknown (scaled).
         tests: test functions ``(q, r, s)`` of the three spaces.
-        params: scaled cell parameters.
+        params: scaled coefficients: numbers (:class:`~lidendrite.scaling.CellParameters`) or
+            an object with the same attributes holding fields (``d_cation``, ``d_anion``,
+            ``c_fixed`` per cell; ``capillary``, ``alpha_*`` numbers).
         ds: boundary measure carrying the facet tags.
         storage_term: the BDF time-derivative expression of ``c``.
         anode: the plating electrode (``phi_s`` is ``V``).
@@ -78,6 +95,7 @@ def cell_residual(
         control: a ``Constant`` holding the applied current or voltage.
         width_over_length: ``Constant`` W/|Γ_anode| that turns ``∫_Γ (·) ds`` into ``W × mean``.
         mesh_velocity: ALE mesh velocity, or ``None`` on a fixed mesh.
+        anions_mobile: False for a single-ion conductor (no anion transport at all).
     """
     q, r, s = tests
     i_anode = electrode_current(c, phi, anode, params)
@@ -85,7 +103,13 @@ def cell_residual(
     if counter is not None:
         terms = terms + electrode_current(c, phi, counter, params) * r * ds(counter.tag)
     f_c = anion_balance(
-        c, phi, q, d_anion=params.d_anion, storage_term=storage_term, mesh_velocity=mesh_velocity
+        c,
+        phi,
+        q,
+        d_anion=params.d_anion,
+        storage_term=storage_term,
+        mesh_velocity=mesh_velocity,
+        mobile=anions_mobile,
     )
     f_phi = charge_balance(
         c,

@@ -11,6 +11,9 @@ Fluxes (scaled, :mod:`lidendrite.scaling`)::
 The two balance laws are written as an anion balance (with storage) and a charge balance (the
 difference of the cation and anion balances, which has no storage term). On a moving mesh the
 fluxes are taken relative to the mesh velocity ``w`` (ALE): ``N − c w``.
+
+Coefficients (``d``, ``c_f``) may be numbers or UFL expressions: the solver passes cell-wise
+(DG0) fields filled from the material tags, so one form serves any number of materials.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 import ufl
 
 
-def nernst_planck_flux(c: ufl.core.expr.Expr, phi: ufl.core.expr.Expr, d: float, z: int):
+def nernst_planck_flux(c: ufl.core.expr.Expr, phi: ufl.core.expr.Expr, d, z: int):
     """Scaled Nernst–Planck flux ``−d (∇c + z c ∇φ)`` of a species of charge number ``z``."""
     return -d * (ufl.grad(c) + z * c * ufl.grad(phi))
 
@@ -44,10 +47,15 @@ def storage(
     return acc / dt
 
 
-def anion_balance(c, phi, q, *, d_anion: float, storage_term, mesh_velocity=None) -> ufl.Form:
-    """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions."""
-    if d_anion == 0.0 and mesh_velocity is None:
-        # single-ion conductor (t+ = 1): the anions do not move, c keeps its initial value
+def anion_balance(
+    c, phi, q, *, d_anion, storage_term, mesh_velocity=None, mobile: bool = True
+) -> ufl.Form:
+    """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions.
+
+    ``mobile=False`` is the single-ion conductor (t₊ = 1, a property of the material, not of a
+    coefficient value): the anions do not move and ``c`` keeps its initial value.
+    """
+    if not mobile:
         return storage_term * q * ufl.dx
     flux = nernst_planck_flux(c, phi, d_anion, -1)
     if mesh_velocity is not None:
@@ -55,9 +63,7 @@ def anion_balance(c, phi, q, *, d_anion: float, storage_term, mesh_velocity=None
     return storage_term * q * ufl.dx - ufl.inner(flux, ufl.grad(q)) * ufl.dx
 
 
-def charge_balance(
-    c, phi, r, *, d_cation: float, d_anion: float, c_fixed: float, electrode_terms
-) -> ufl.Form:
+def charge_balance(c, phi, r, *, d_cation, d_anion, c_fixed, electrode_terms) -> ufl.Form:
     """Weak charge balance ``−∫ (N₊ − N₋)·∇r + Σ ∫_Γ i_p r ds = 0``.
 
     ``electrode_terms`` is a form ``Σ_Γ ∫ i_p r ds`` with ``i_p`` the scaled plating current density
@@ -68,7 +74,7 @@ def charge_balance(
     return -ufl.inner(cation - anion, ufl.grad(r)) * ufl.dx + electrode_terms
 
 
-def current_density(c, phi, *, d_cation: float, d_anion: float, c_fixed: float):
+def current_density(c, phi, *, d_cation, d_anion, c_fixed):
     """Scaled ionic current density ``N₊ − N₋`` (multiply by the current scale for A/m²)."""
     cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
     anion = nernst_planck_flux(c, phi, d_anion, -1)

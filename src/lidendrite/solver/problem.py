@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import basix.ufl
 import numpy as np
@@ -18,7 +19,10 @@ from lidendrite.fem import PETSc, dolfinx
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.transport import storage
-from lidendrite.scaling import CellParameters
+from lidendrite.solver.coefficients import build_coefficients
+
+if TYPE_CHECKING:
+    from lidendrite.case import Case
 
 _prefix_counter = itertools.count()
 
@@ -86,6 +90,16 @@ class SolverSettings:
     atol: float = 1e-12
     max_iterations: int = 25
 
+    @classmethod
+    def from_numerics(cls, num) -> SolverSettings:
+        """Settings of the ``numerics`` config section."""
+        return cls(
+            kind=num.solver,
+            rtol=num.newton_rtol,
+            atol=num.newton_atol,
+            max_iterations=num.newton_max_iterations,
+        )
+
     def petsc_options(self) -> dict:
         """PETSc options for SNES and its KSP/PC."""
         base = dict(DIRECT_OPTIONS if self.kind == "direct" else ITERATIVE_OPTIONS)
@@ -105,36 +119,29 @@ class CellProblem:
     """Unknowns, BDF history and SNES solver of the cell model on one mesh.
 
     Args:
-        mesh, facet_tags: the cell mesh (µm) and its boundary tags.
-        params: scaled parameters.
-        counter_is_lithium: Li counter electrode (True) or bulk reservoir (False).
-        galvanostatic: current- (True) or voltage-controlled (False) cell.
-        moving: build the ALE terms (mesh displacement history and mesh velocity).
+        mesh, facet_tags, cell_tags: the cell mesh (µm) and its tags.
+        case: the resolved case (coefficients, electrodes, control mode, flags).
         solver: solver settings.
-        width_um: projected electrode width W.
-        periodic: periodic side walls (the mesh must have matching wall nodes).
     """
 
     def __init__(
         self,
         mesh: dolfinx.mesh.Mesh,
         facet_tags: dolfinx.mesh.MeshTags,
-        params: CellParameters,
+        cell_tags: dolfinx.mesh.MeshTags,
+        case: Case,
         *,
-        counter_is_lithium: bool,
-        galvanostatic: bool,
-        moving: bool,
         solver: SolverSettings,
-        width_um: float,
-        periodic: bool = False,
     ):
         self.mesh = mesh
         self.facet_tags = facet_tags
-        self.params = params
-        self.counter_is_lithium = counter_is_lithium
-        self.galvanostatic = galvanostatic
-        self.moving = moving
-        self.width_um = width_um
+        self.params = case.params
+        self.coefficients = build_coefficients(mesh, cell_tags, facet_tags, case)
+        self.counter_is_lithium = case.counter_is_lithium
+        self.galvanostatic = case.galvanostatic
+        self.moving = case.moving
+        self.width_um = case.width_um
+        moving = case.moving
         cell = mesh.basix_cell()
         p1 = basix.ufl.element("Lagrange", cell.name, 1)
         # c and φ get distinct space objects so that Dirichlet conditions (reservoir) are
@@ -142,7 +149,7 @@ class CellProblem:
         self.V = dolfinx.fem.functionspace(mesh, p1)
         self.Vp = dolfinx.fem.functionspace(mesh, p1)
         self.R = dolfinx.fem.functionspace(mesh, basix.ufl.real_element(cell.name, ()))
-        self.W = dolfinx.fem.functionspace(
+        self.vector_space = dolfinx.fem.functionspace(
             mesh, basix.ufl.element("Lagrange", cell.name, 1, shape=(mesh.geometry.dim,))
         )
         fn = dolfinx.fem.Function
@@ -151,10 +158,10 @@ class CellProblem:
         self.v = fn(self.R, name="V")
         self.c_n = fn(self.V, name="c_n")
         self.c_nm1 = fn(self.V, name="c_nm1")
-        self.kappa_anode = fn(self.V, name="kappa_anode")
-        self.kappa_counter = fn(self.V, name="kappa_counter")
-        self.disp1 = fn(self.W, name="disp_n")  # mesh displacement from level n to n+1
-        self.disp2 = fn(self.W, name="disp_nm1")  # mesh displacement from level n-1 to n
+        self.curvature_anode = fn(self.V, name="curvature_anode")
+        self.curvature_counter = fn(self.V, name="curvature_counter")
+        self.disp1 = fn(self.vector_space, name="disp_n")  # mesh displacement, level n to n+1
+        self.disp2 = fn(self.vector_space, name="disp_nm1")  # mesh displacement, n-1 to n
         const = lambda value: dolfinx.fem.Constant(mesh, PETSc.ScalarType(value))  # noqa: E731
         self.dt = const(1.0)
         self.a0, self.a1, self.a2 = const(1.0), const(-1.0), const(0.0)
@@ -167,7 +174,7 @@ class CellProblem:
 
         # With immobile anions (t+ = 1) the salt is fixed to the electrolyte and stays uniform:
         # there is nothing to transport, on a fixed or on a moving mesh.
-        if moving and params.d_anion > 0.0:
+        if moving and case.mobile_anions:
             eye = ufl.Identity(mesh.geometry.dim)
             jac1 = ufl.det(eye - ufl.grad(self.disp1))
             jac2 = ufl.det(eye - ufl.grad(self.disp1 + self.disp2))
@@ -179,10 +186,14 @@ class CellProblem:
             history = [(self.a1, self.c_n), (self.a2, self.c_nm1)]
             mesh_velocity = None
         storage_term = storage(self.c, history, self.a0, self.dt)
-        self.anode = Electrode(tags.ANODE, self.v, self.kappa_anode if moving else None)
+        coef = self.coefficients
+        surface = {"exchange_current": coef.exchange_current, "c_fixed": coef.surface_c_fixed}
+        self.anode = Electrode(
+            tags.ANODE, self.v, self.curvature_anode if moving else None, **surface
+        )
         self.counter = (
-            Electrode(tags.COUNTER, 0.0, self.kappa_counter if moving else None)
-            if counter_is_lithium
+            Electrode(tags.COUNTER, 0.0, self.curvature_counter if moving else None, **surface)
+            if case.counter_is_lithium
             else None
         )
         tests = (ufl.TestFunction(self.V), ufl.TestFunction(self.Vp), ufl.TestFunction(self.R))
@@ -191,33 +202,36 @@ class CellProblem:
             self.phi,
             self.v,
             tests,
-            params,
+            coef,
             ds=self.ds,
             storage_term=storage_term,
             anode=self.anode,
             counter=self.counter,
-            galvanostatic=galvanostatic,
+            galvanostatic=case.galvanostatic,
             control=self.control,
             width_over_length=self.width_over_length,
             mesh_velocity=mesh_velocity,
+            anions_mobile=case.mobile_anions,
         )
-        self.bcs = self._reservoir_bcs() if not counter_is_lithium else []
-        prefix = f"lidendrite_cell_{next(_prefix_counter)}_"
+        self.bcs = self._reservoir_bcs() if not case.counter_is_lithium else []
+        self.prefix = f"lidendrite_cell_{next(_prefix_counter)}_"
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             self.residual,
             [self.c, self.phi, self.v],
             bcs=self.bcs,
             kind="mpi",
-            petsc_options_prefix=prefix,
+            petsc_options_prefix=self.prefix,
             petsc_options=solver.petsc_options(),
         )
         self.reduced = None
-        if periodic:
+        if case.periodic:
             from lidendrite.solver.periodic import ReducedNewton, periodic_prolongation
 
-            P, kept = periodic_prolongation([self.V, self.Vp, self.R], self.problem.x, width_um)
+            P, kept = periodic_prolongation(
+                [self.V, self.Vp, self.R], self.problem.x, case.width_um
+            )
             self.reduced = ReducedNewton(
-                self.problem, P, self.bcs, solver.petsc_options(), prefix + "periodic_"
+                self.problem, P, self.bcs, solver.petsc_options(), self.prefix + "periodic_"
             )
             if solver.kind == "iterative":
                 self.reduced.after_first_jacobian = lambda snes, J: set_field_split(snes, J, kept)
@@ -232,6 +246,14 @@ class CellProblem:
             dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
         )
         self.update_geometry_constants()
+
+    def close(self) -> None:
+        """Remove this problem's entries from PETSc's global options table.
+
+        Every problem sets its options under its own prefix; without this they pile up, one
+        set per remesh, for the lifetime of the process (a sweep runs many cases).
+        """
+        remove_options(self.prefix)
 
     # -- set-up ---------------------------------------------------------------------------
     def _reservoir_bcs(self) -> list:
@@ -300,8 +322,17 @@ class CellProblem:
         ok = reason > 0 and np.all(np.isfinite(self.c.x.array))
         if ok:
             local_min = self.c.x.array.min() if self.c.x.array.size else np.inf
+            # the mobile anions must stay positive (c₊ = c + c_f > c)
             ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) + self.params.c_fixed > 0.0
         return bool(ok), int(its)
+
+
+def remove_options(prefix: str) -> None:
+    """Delete every PETSc option whose name starts with ``prefix``."""
+    opts = PETSc.Options()
+    for key in list(opts.getAll()):
+        if key.startswith(prefix):
+            opts.delValue(key)
 
 
 def _mpi_min():

@@ -1,0 +1,211 @@
+"""The Case: everything a run needs that follows from the config alone, before any mesh.
+
+``Case.from_config(cfg)`` resolves the materials (transport properties at the cell temperature,
+scaled), the electrode kinetics, the protocol schedule, the run flags and the characteristic
+numbers (limiting current, Wagner number, Sand's time …). It imports no DOLFINx, so
+``lidendrite check``, sweep planners and unit tests can build it on any machine.
+
+This is where SI becomes scaled (with :mod:`lidendrite.scaling`): the time loop works in scaled
+units and converts back only when it writes metrics and fields, through the same
+:class:`~lidendrite.scaling.Scaling`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lidendrite import materials
+from lidendrite.geometry.tags import TagRegistry
+from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
+from lidendrite.solver.protocol import Segment, schedule
+
+if TYPE_CHECKING:
+    from lidendrite.config import Config
+
+__all__ = ["Case", "ElectrodeCoefficients", "MaterialCoefficients"]
+
+
+@dataclass(frozen=True)
+class MaterialCoefficients:
+    """Scaled transport coefficients of one material (one cell tag)."""
+
+    name: str
+    tag: int
+    d_cation: float
+    """D₊ / D_ref."""
+    d_anion: float
+    """D₋ / D_ref (0: the anions are immobile)."""
+    c_fixed: float
+    """Immobilised-anion concentration / c₀."""
+    mobile_anions: bool
+    """Whether the salt (anion) is transported at all: False for a single-ion conductor."""
+
+    @property
+    def conductivity_scaled(self) -> float:
+        """Scaled conductivity of the undisturbed material, d₊(1 + c_f) + d₋ (at c = 1)."""
+        return self.d_cation * (1.0 + self.c_fixed) + self.d_anion
+
+
+@dataclass(frozen=True)
+class ElectrodeCoefficients:
+    """Scaled Butler–Volmer data of one electrode (one facet tag)."""
+
+    name: str
+    tag: int
+    exchange_current: float
+    """i₀ / i_ref."""
+    lithium: bool
+    """Li metal (Butler–Volmer, may move) or a bulk-electrolyte reservoir (Dirichlet)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A resolved, mesh-free description of one run (see the module docstring)."""
+
+    config: Config
+    config_hash: str
+    scaling: Scaling
+    params: CellParameters
+    """Scalar coefficients of the matrix electrolyte and the kinetics (scaled)."""
+    registry: TagRegistry
+    materials: tuple[MaterialCoefficients, ...]
+    electrodes: tuple[ElectrodeCoefficients, ...]
+    segments: tuple[Segment, ...]
+    frame_interval_s: float
+    counter_is_lithium: bool
+    galvanostatic: bool
+    moving: bool
+    periodic: bool
+    derived: dict[str, tuple[float, str, str]]
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, cfg: Config) -> Case:
+        """Resolve a validated config into a Case (no DOLFINx, no mesh)."""
+        from lidendrite.config import config_hash, protocol_steps
+
+        temperature = cfg.operation.temperature_K
+        transport = materials.transport_properties(cfg.electrolyte, temperature)
+        i0 = materials.exchange_current_density(cfg.kinetics, temperature)
+        scaling = make_scaling(
+            transport.salt_concentration_mol_per_m3,
+            transport.diffusivity_cation_m2_per_s,
+            temperature,
+        )
+        params = cell_parameters(
+            scaling,
+            diffusivity_cation_m2_per_s=transport.diffusivity_cation_m2_per_s,
+            diffusivity_anion_m2_per_s=transport.diffusivity_anion_m2_per_s,
+            exchange_current_density_A_per_m2=i0,
+            alpha_anodic=cfg.kinetics.alpha_anodic,
+            alpha_cathodic=cfg.kinetics.alpha_cathodic,
+            surface_energy_J_per_m2=cfg.kinetics.surface_energy_J_per_m2,
+            molar_volume_m3_per_mol=cfg.kinetics.molar_volume_m3_per_mol,
+        )
+        registry = TagRegistry()
+        matrix = MaterialCoefficients(
+            name="electrolyte",
+            tag=registry.material_tag("electrolyte"),
+            d_cation=params.d_cation,
+            d_anion=params.d_anion,
+            c_fixed=params.c_fixed,
+            mobile_anions=transport.transference_number < 1.0,
+        )
+        lithium_counter = cfg.cell.counter_electrode == "lithium"
+        electrodes = (
+            ElectrodeCoefficients(
+                "anode", registry.electrodes["anode"], params.exchange_current, True
+            ),
+            ElectrodeCoefficients(
+                "counter", registry.electrodes["counter"], params.exchange_current, lithium_counter
+            ),
+        )
+        segments = tuple(schedule(protocol_steps(cfg), 1))
+        t_end = segments[-1].end_s
+        return cls(
+            config=cfg,
+            config_hash=config_hash(cfg),
+            scaling=scaling,
+            params=params,
+            registry=registry,
+            materials=(matrix,),
+            electrodes=electrodes,
+            segments=segments,
+            frame_interval_s=cfg.output.every_s or t_end / 40.0,
+            counter_is_lithium=lithium_counter,
+            galvanostatic=cfg.operation.mode == "galvanostatic",
+            moving=bool(cfg.numerics.moving_boundary),
+            periodic=cfg.cell.sides == "periodic",
+            derived=materials.derived_quantities(cfg),
+        )
+
+    # -- convenience ----------------------------------------------------------------------
+    @property
+    def t_end_s(self) -> float:
+        """End of the protocol, s."""
+        return self.segments[-1].end_s
+
+    @property
+    def width_um(self) -> float:
+        """Projected electrode width W, µm."""
+        return self.config.cell.width_um
+
+    @property
+    def thickness_um(self) -> float:
+        """Initial anode-to-counter distance, µm."""
+        return self.config.cell.thickness_um
+
+    @property
+    def mobile_anions(self) -> bool:
+        """Whether any material transports the salt (builds the anion transport terms)."""
+        return any(m.mobile_anions for m in self.materials)
+
+    @property
+    def matrix(self) -> MaterialCoefficients:
+        """The matrix electrolyte (the material that touches the electrodes)."""
+        return self.materials[0]
+
+    def electrode(self, name: str) -> ElectrodeCoefficients:
+        """Kinetic data of the electrode called ``name``."""
+        return next(e for e in self.electrodes if e.name == name)
+
+    def scaled_time(self, time_s: float) -> float:
+        """Seconds → scaled time."""
+        return time_s / self.scaling.time_s
+
+    def control_scaled(self, segment: Segment) -> float:
+        """The control value of a protocol segment in scaled units (current or voltage)."""
+        if self.galvanostatic:
+            return segment.current_density_A_per_m2 / self.scaling.current_A_per_m2
+        return segment.voltage_V / self.scaling.thermal_voltage_V
+
+    def control_SI(self, segment: Segment) -> float:
+        """The control value of a protocol segment in SI (A/m² or V)."""
+        return segment.current_density_A_per_m2 if self.galvanostatic else segment.voltage_V
+
+    def summary(self) -> dict[str, object]:
+        """What is written into ``config.resolved.yaml`` about the resolved case."""
+        return {
+            "tags": self.registry.to_dict(),
+            "materials": {
+                m.name: {
+                    "tag": m.tag,
+                    "diffusivity_cation_m2_per_s": m.d_cation * self.scaling.diffusivity_m2_per_s,
+                    "diffusivity_anion_m2_per_s": m.d_anion * self.scaling.diffusivity_m2_per_s,
+                    "fixed_anion_concentration_mol_per_m3": m.c_fixed
+                    * self.scaling.concentration_mol_per_m3,
+                    "mobile_anions": m.mobile_anions,
+                }
+                for m in self.materials
+            },
+            "electrodes": {
+                e.name: {
+                    "tag": e.tag,
+                    "lithium": e.lithium,
+                    "exchange_current_density_A_per_m2": e.exchange_current
+                    * self.scaling.current_A_per_m2,
+                }
+                for e in self.electrodes
+            },
+        }

@@ -1,0 +1,110 @@
+"""Events that end a run: objects with a name, a status and a time (PyBaMM-style termination).
+
+Each event looks at the metrics row of an accepted step (and the state) and, when it fires,
+returns an :class:`EventRecord`; the stepper writes a last frame and ends the run with the
+record's status. A new event is a new class with a ``check`` method, added in
+:func:`events_for`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from lidendrite.engine.state import MeshState
+from lidendrite.moving.front import min_distance
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event that fired: the run ends with ``status``; ``info`` goes into status.json."""
+
+    name: str
+    status: str
+    reason: str
+    time_s: float
+    info: dict = field(default_factory=dict)
+
+
+class Event(Protocol):
+    """What an event offers the stepper."""
+
+    name: str
+
+    def check(
+        self, state: MeshState, previous: dict | None, row: dict
+    ) -> EventRecord | None:  # pragma: no cover - protocol
+        """An :class:`EventRecord` if the event fired at this accepted step."""
+
+
+@dataclass
+class Depletion:
+    """The Li⁺ concentration at the plating surface falls below a threshold (mol/m³)."""
+
+    threshold_mol_per_m3: float
+    name: str = "depletion"
+
+    def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
+        """Fires when ``c_anode_min`` crosses the threshold; the time is interpolated."""
+        if row["c_anode_min_mol_per_m3"] >= self.threshold_mol_per_m3:
+            return None
+        t_dep = crossing_time(previous, row, self.threshold_mol_per_m3)
+        return EventRecord(
+            self.name,
+            "depleted",
+            f"Li+ at the plating surface fell below {self.threshold_mol_per_m3:.4g} mol/m3",
+            row["time_s"],
+            {"depletion_time_s": t_dep},
+        )
+
+
+@dataclass
+class ShortCircuit:
+    """The Li deposit comes within ``distance_um`` of the counter electrode."""
+
+    distance_um: float
+    name: str = "short_circuit"
+
+    def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
+        """Fires when the anode polyline gets closer than the distance to the counter."""
+        case = state.case
+        if state.counter is not None:
+            top = state.counter.xy
+        else:
+            t = case.thickness_um
+            top = np.array([[0.0, t], [case.width_um, t]])
+        if min_distance(state.anode.xy, top) >= self.distance_um:
+            return None
+        return EventRecord(
+            self.name,
+            "short_circuit",
+            "the Li deposit reached the counter electrode",
+            row["time_s"],
+            {"short_circuit_time_s": row["time_s"]},
+        )
+
+
+def crossing_time(before: dict | None, after: dict, threshold: float) -> float:
+    """Time at which c_anode_min crossed ``threshold`` (linear interpolation between steps)."""
+    if before is None:
+        return after["time_s"]
+    c0, c1 = before["c_anode_min_mol_per_m3"], after["c_anode_min_mol_per_m3"]
+    t0, t1 = before["time_s"], after["time_s"]
+    if c0 == c1:
+        return t1
+    return t0 + (c0 - threshold) / (c0 - c1) * (t1 - t0)
+
+
+def events_for(state: MeshState) -> list[Event]:
+    """The events a configured run watches, in the order they are checked."""
+    case = state.case
+    cfg = case.config
+    out: list[Event] = []
+    if cfg.operation.stop_on_depletion:
+        threshold = cfg.operation.depletion_threshold * case.scaling.concentration_mol_per_m3
+        out.append(Depletion(threshold))
+    if case.moving:
+        out.append(ShortCircuit(cfg.numerics.short_circuit_distance_um))
+    return out

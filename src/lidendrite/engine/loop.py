@@ -1,0 +1,275 @@
+"""The time loop: adaptive steps through the protocol, front motion, remeshing, events.
+
+A :class:`Stepper` advances one :class:`~lidendrite.engine.state.MeshState` from t = 0 to the end
+of the protocol (or an event), handing every accepted step to the recorder and the callbacks.
+It owns the step controller and the run counters; everything it calls lives in its own module.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lidendrite.case import Case
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.engine import metrics as metric_table
+from lidendrite.engine.callbacks import CallbackList
+from lidendrite.engine.events import events_for
+from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
+from lidendrite.engine.remesh import remesh_threshold, remeshed_state
+from lidendrite.engine.state import MeshState
+from lidendrite.errors import SolverError
+from lidendrite.geometry.cell import cell_from_config
+from lidendrite.geometry.quality import min_quality
+from lidendrite.io.recorder import Recorder
+from lidendrite.moving.front import mean_height, remove_loops
+from lidendrite.solver.control import StepController
+from lidendrite.solver.problem import SolverSettings
+from lidendrite.solver.protocol import segment_at
+
+log = logging.getLogger("lidendrite")
+
+
+@dataclass
+class RunResult:
+    """How a run ended."""
+
+    status: str  # completed | depleted | short_circuit | failed
+    reason: str
+    time_s: float
+    steps: int
+    out_dir: Path
+    info: dict = field(default_factory=dict)
+
+
+class Stepper:
+    """Runs one Case through its protocol (collective over the mesh communicator)."""
+
+    def __init__(self, case: Case, recorder: Recorder, comm, callbacks: CallbackList):
+        num = case.config.numerics
+        self.case = case
+        self.recorder = recorder
+        self.comm = comm
+        self.callbacks = callbacks
+        self.settings = SolverSettings.from_numerics(num)
+        self.controller = StepController(
+            dt_min_s=num.dt_min_s,
+            dt_max_s=num.dt_max_s,
+            growth_max=num.dt_growth_max,
+            target_iterations=num.target_newton_iterations,
+            max_change=num.max_concentration_change,
+        )
+        self.counters = metric_table.RunCounters()
+        self.timings_s = {"solve": 0.0, "motion": 0.0, "remesh": 0.0, "output": 0.0}
+        self.state: MeshState | None = None
+        self.time_s = 0.0
+        self.step = 0
+
+    # -- recording ------------------------------------------------------------------------
+    def record(self, dt_s: float, iterations: int) -> dict[str, float]:
+        """Evaluate and write the metrics row of the state that a step of ``dt_s`` reached.
+
+        The Li plated over the step (Faraday, from the mean anode current at its end) is
+        added to the counters first.
+        """
+        row = metric_table.evaluate(self.state, self.counters)
+        self.counters.li_plated_um += (
+            dt_s
+            * row["anode_current_density_A_per_m2"]
+            * self.case.config.kinetics.molar_volume_m3_per_mol
+            / F
+            * 1e6
+        )
+        row.update(
+            time_s=self.time_s,
+            dt_s=dt_s,
+            step=self.step,
+            newton_iterations=iterations,
+            li_plated_um=self.counters.li_plated_um,
+        )
+        self.recorder.metrics(row)
+        self.callbacks("on_step_end", self, row)
+        return row
+
+    def write_fields(self) -> None:
+        """Write a frame of the current state."""
+        t0 = time.perf_counter()
+        self.recorder.fields(self.state, self.time_s, self.step, self.counters.remesh_count)
+        self.timings_s["output"] += time.perf_counter() - t0
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, out_dir: Path) -> RunResult:
+        """Solve the initial state, then step to the end of the protocol or an event."""
+        case, num = self.case, self.case.config.numerics
+        t_mesh = time.perf_counter()
+        self.state = MeshState(case, cell_from_config(self.comm, case.config), self.settings)
+        self.counters.initial_mean_height_um = mean_height(self.state.anode.xy, case.width_um)
+        log.info(
+            "mesh: %d cells, %d vertices (%.2f s)",
+            self.state.num_cells(),
+            self.state.mesh.topology.index_map(0).size_global,
+            time.perf_counter() - t_mesh,
+        )
+        first = case.segments[0]
+        i_guess = (first.current_density_A_per_m2 or 0.0) if case.galvanostatic else 0.0
+        self.state.initial_guess(i_guess)
+        # t = 0: solve the initial (consistent) state with a tiny step so that φ and V match.
+        self.state.problem.control.value = case.control_scaled(first)
+        ok, _, _ = self.solve_step(num.dt_min_s, None, order=1, move=False)
+        if not ok:
+            raise SolverError(
+                "could not find a consistent initial state (Newton diverged at t = 0)"
+            )
+        self.state.problem.accept()
+        previous = self.record(0.0, 0)
+        self.write_fields()
+        self.callbacks("on_start", self)
+        events = events_for(self.state)
+        t_end = case.t_end_s
+        next_output = case.frame_interval_s
+        eps = 1e-12 * t_end
+        dt, dt_prev, order, segment_index = num.dt_initial_s, None, 1, 0
+        last_progress = -math.inf
+        while self.time_s < t_end - eps:
+            k = segment_at(list(case.segments), self.time_s, eps)
+            seg = case.segments[k]
+            self.state.problem.control.value = case.control_scaled(seg)
+            if k != segment_index:
+                segment_index = k
+                order, dt_prev = 1, None  # restart BDF at a jump of the control
+                dt = min(dt, num.dt_initial_s)  # and resolve the new transient
+            dt = min(dt, num.dt_max_s, motion_dt_limit(self.state))
+            dt = land_on(self.time_s, dt, min(seg.end_s, next_output), eps)
+            ok, its, _ = self.solve_step(dt, dt_prev, order=order, move=case.moving)
+            if not ok:
+                self.callbacks("on_step_rejected", self, dt)
+                dt = self.controller.after_failure(dt)
+                if dt < num.dt_min_s:
+                    return RunResult(
+                        "failed",
+                        f"time step fell below numerics.dt_min_s = {num.dt_min_s:g} s "
+                        f"at t = {self.time_s:.6g} s (Newton did not converge)",
+                        self.time_s,
+                        self.step,
+                        out_dir,
+                    )
+                continue
+            change = self.state.max_change()
+            self.state.problem.accept()
+            self.time_s += dt
+            self.step += 1
+            row = self.record(dt, its)
+            if abs(self.time_s - next_output) <= eps or self.time_s >= next_output:
+                self.write_fields()
+                next_output = min(next_output + case.frame_interval_s, t_end)
+            now = time.perf_counter()
+            if now - last_progress >= case.config.output.progress_every_s:
+                last_progress = now
+                self.progress(row, dt, its)
+            for event in events:
+                fired = event.check(self.state, previous, row)
+                if fired is not None:
+                    self.write_fields()
+                    self.callbacks("on_event", self, fired)
+                    return RunResult(
+                        fired.status, fired.reason, self.time_s, self.step, out_dir, fired.info
+                    )
+            dt_prev, order = dt, (2 if num.time_scheme == "bdf2" else 1)
+            dt = self.controller.next_dt(dt, its, change)
+            previous = row
+        return RunResult("completed", "protocol finished", self.time_s, self.step, out_dir)
+
+    def progress(self, row: dict[str, float], dt: float, its: int) -> None:
+        """One progress line."""
+        log.info(
+            "t = %-10.4g s (%5.1f%%)  dt = %-9.3g s  Newton %2d  V = %+.4f V  "
+            "c_min = %.4g mol/m3%s",
+            self.time_s,
+            100 * self.time_s / self.case.t_end_s,
+            dt,
+            its,
+            row["cell_voltage_V"],
+            row["c_anode_min_mol_per_m3"],
+            f"  tip = {row['tip_height_um']:.3f} um" if self.case.moving else "",
+        )
+
+    # -- one step -------------------------------------------------------------------------
+    def solve_step(
+        self, dt: float, dt_prev: float | None, *, order: int, move: bool
+    ) -> tuple[bool, int, bool]:
+        """Attempt one step; returns (converged, Newton iterations, remeshed).
+
+        With a moving boundary the electrodes are first advanced explicitly and the mesh follows
+        (ALE). If that would fold the front over itself or degrade the mesh below the remesh
+        threshold, the cell is remeshed at the new boundary position instead (loops cut out) and
+        the fields are transferred. On failure everything is left as before the attempt.
+        """
+        s = self.case.scaling
+        dt_hat = dt / s.time_s
+        old_state = self.state
+        remeshed = False
+        if move:
+            t0 = time.perf_counter()
+            steps = boundary_steps(self.state, dt_hat)
+            st = self.state
+            moved = {"anode": st.anode.xy + steps["anode"]}
+            if "counter" in steps:
+                moved["counter"] = st.counter.xy + steps["counter"]
+            untangled, loops = remove_loops(moved["anode"])
+            if loops == 0:
+                apply_motion(st, steps, dt_hat)
+                if min_quality(st.mesh) < remesh_threshold(st):
+                    undo_motion(st)
+                    remeshed = True
+            else:
+                remeshed = True
+            self.timings_s["motion"] += time.perf_counter() - t0
+            if remeshed:
+                t0 = time.perf_counter()
+                max_step = max(float(np.abs(d).max()) for d in steps.values())
+                self.state = remeshed_state(
+                    old_state, self.settings, untangled, moved.get("counter"), max_step
+                )
+                self.timings_s["remesh"] += time.perf_counter() - t0
+                order, dt_prev = 1, None
+        p = self.state.problem
+        p.save()
+        p.set_bdf(order, dt_hat, None if dt_prev is None else dt_prev / s.time_s)
+        t0 = time.perf_counter()
+        ok, its = p.solve()
+        self.timings_s["solve"] += time.perf_counter() - t0
+        if not ok:
+            p.restore()
+            if remeshed:
+                self.state.close()
+                self.state = old_state
+            elif move:
+                undo_motion(self.state)
+        elif remeshed:
+            self.recorder.new_segment()
+            old_state.close()
+            self.counters.remesh_count += 1
+            self.counters.inventory_correction = self.state.pending_correction
+            log.info(
+                "remesh %d: %d cells, salt inventory correction %.2e",
+                self.counters.remesh_count,
+                self.state.num_cells(),
+                self.counters.inventory_correction,
+            )
+            self.callbacks("on_remesh", self)
+        return ok, its, remeshed
+
+
+def land_on(t: float, dt: float, target: float, eps: float) -> float:
+    """Shorten ``dt`` so that steps land exactly on ``target`` without a sliver step before it."""
+    remaining = target - t
+    if dt >= remaining - eps:
+        return remaining
+    if dt > 0.5 * remaining:
+        return 0.5 * remaining
+    return dt

@@ -1,0 +1,178 @@
+"""The metrics table: every column of ``metrics.csv`` defined here, and how it is computed.
+
+A column is added in one place: a :class:`Column` in :data:`COLUMNS` and its value in
+:func:`evaluate` (collective). Integrals are compiled once per mesh and cached on the state.
+Values are SI, named with their units; the scaled→SI conversion uses the Case's scaling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mpi4py import MPI
+
+import numpy as np
+import ufl
+
+from lidendrite.engine.state import MeshState
+from lidendrite.fem import dolfinx
+from lidendrite.geometry import tags
+from lidendrite.geometry.polyline import polyline_length
+from lidendrite.geometry.quality import min_quality
+from lidendrite.moving.front import mean_height, rms_height
+from lidendrite.physics.cell import electrode_current
+from lidendrite.physics.kinetics import overpotential
+from lidendrite.physics.transport import current_density
+from lidendrite.scaling import LENGTH_M
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of ``metrics.csv``."""
+
+    name: str
+    unit: str
+    description: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("time_s", "s", "simulated time"),
+    Column("dt_s", "s", "time step that ended here"),
+    Column("step", "-", "accepted step number"),
+    Column("newton_iterations", "-", "Newton iterations of the step"),
+    Column("cell_voltage_V", "V", "plating electrode vs counter electrode"),
+    Column("anode_current_density_A_per_m2", "A/m^2", "mean plating current per projected width"),
+    Column("counter_current_density_A_per_m2", "A/m^2", "same at the counter electrode"),
+    Column("anode_overpotential_V", "V", "mean surface overpotential of the anode"),
+    Column("counter_overpotential_V", "V", "mean surface overpotential of a Li counter"),
+    Column("c_anode_min_mol_per_m3", "mol/m^3", "lowest Li+ concentration on the anode"),
+    Column("c_anode_mean_mol_per_m3", "mol/m^3", "mean Li+ concentration on the anode"),
+    Column("i_anode_max_A_per_m2", "A/m^2", "highest local plating current on the anode"),
+    Column("i_anode_min_A_per_m2", "A/m^2", "lowest local plating current on the anode"),
+    Column("li_plated_um", "um", "Faraday thickness of the Li plated so far"),
+    Column("cation_inventory_mol_per_m", "mol/m", "Li+ in the electrolyte per unit depth"),
+    Column("anion_inventory_mol_per_m", "mol/m", "mobile anions per unit depth"),
+    Column("tip_height_um", "um", "highest anode point above the initial mean surface"),
+    Column("mean_height_um", "um", "mean anode height above the initial mean surface"),
+    Column("roughness_rms_um", "um", "RMS height of the anode about its mean"),
+    Column("tip_current_ratio", "-", "plating current at the tip / mean per unit surface"),
+    Column("anode_length_um", "um", "length of the anode surface"),
+    Column("anode_length_ratio", "-", "anode length / projected width"),
+    Column("counter_mean_height_um", "um", "mean height of a Li counter electrode"),
+    Column("min_element_quality", "-", "worst element quality of the mesh"),
+    Column("remesh_count", "-", "remeshes so far"),
+    Column("remesh_inventory_correction", "-", "relative salt correction of the last remesh"),
+    Column("wall_time_s", "s", "wall-clock time since the run started"),
+)
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+
+
+@dataclass
+class RunCounters:
+    """What the stepper accumulates between metrics rows."""
+
+    remesh_count: int = 0
+    inventory_correction: float = 0.0
+    li_plated_um: float = 0.0
+    initial_mean_height_um: float = 0.0
+
+
+def _forms(state: MeshState) -> dict[str, dolfinx.fem.Form]:
+    forms = state.cache.get("metric_forms")
+    if forms is not None:
+        return forms
+    p = state.problem
+    coef = p.coefficients
+    ds, dx = p.ds, ufl.dx(domain=p.mesh)
+    raw = {
+        "i_anode": electrode_current(p.c, p.phi, p.anode, coef) * ds(tags.ANODE),
+        "eta_anode": overpotential(
+            p.v, p.phi, capillary=coef.capillary, curvature=p.anode.curvature
+        )
+        * ds(tags.ANODE),
+        "c_anode": (p.c + coef.surface_c_fixed) * ds(tags.ANODE),
+        "len_anode": 1.0 * ds(tags.ANODE),
+        "cation": (p.c + coef.c_fixed) * dx,
+        "anion": p.c * dx,
+    }
+    if p.counter is not None:
+        raw["i_counter"] = electrode_current(p.c, p.phi, p.counter, coef) * ds(tags.COUNTER)
+        raw["eta_counter"] = overpotential(
+            0.0, p.phi, capillary=coef.capillary, curvature=p.counter.curvature
+        ) * ds(tags.COUNTER)
+        raw["len_counter"] = 1.0 * ds(tags.COUNTER)
+    else:
+        n = ufl.FacetNormal(p.mesh)
+        j = current_density(
+            p.c, p.phi, d_cation=coef.d_cation, d_anion=coef.d_anion, c_fixed=coef.c_fixed
+        )
+        # current leaving the electrolyte through the reservoir boundary = −(into the cell)
+        raw["i_counter"] = ufl.inner(j, n) * ds(tags.COUNTER)
+    forms = {k: dolfinx.fem.form(v) for k, v in raw.items()}
+    state.cache["metric_forms"] = forms
+    return forms
+
+
+def integrals(state: MeshState) -> dict[str, float]:
+    """All metric integrals, summed over ranks (scaled units, collective)."""
+    forms = _forms(state)
+    total = np.array([dolfinx.fem.assemble_scalar(f) for f in forms.values()])
+    state.mesh.comm.Allreduce(MPI.IN_PLACE, total, op=MPI.SUM)
+    return dict(zip(forms, total, strict=True))
+
+
+def anion_inventory(state: MeshState) -> float:
+    """∫ c dx of the mobile anions (scaled, collective)."""
+    return integrals(state)["anion"]
+
+
+def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
+    """Every state-dependent column of the current state (collective).
+
+    The stepper adds ``time_s``, ``dt_s``, ``step``, ``newton_iterations``; the recorder adds
+    ``wall_time_s``.
+    """
+    case = state.case
+    s = case.scaling
+    vals = integrals(state)
+    width = case.width_um
+    v_scaled = state.cell_voltage_scaled()
+    xy = state.anode.xy
+    surface = state.surface_state(state.anode)
+    i_nodes = state.plating_current_nodal(state.anode, v_scaled, surface)
+    c_nodes = surface[0]
+    mean_h = mean_height(xy, width)
+    tip = int(np.argmax(xy[:, 1]))
+    anode_current = vals["i_anode"] / width * s.current_A_per_m2
+    # mean plating current per unit of actual surface (not of projected width)
+    i_mean = anode_current / s.current_A_per_m2 * width / polyline_length(xy)
+    c_scale = s.concentration_mol_per_m3
+    out = {
+        "cell_voltage_V": v_scaled * s.thermal_voltage_V,
+        "anode_current_density_A_per_m2": anode_current,
+        "anode_overpotential_V": vals["eta_anode"] / vals["len_anode"] * s.thermal_voltage_V,
+        "c_anode_mean_mol_per_m3": vals["c_anode"] / vals["len_anode"] * c_scale,
+        "cation_inventory_mol_per_m": vals["cation"] * c_scale * LENGTH_M**2,
+        "anion_inventory_mol_per_m": vals["anion"] * c_scale * LENGTH_M**2,
+        "counter_current_density_A_per_m2": vals["i_counter"] / width * s.current_A_per_m2,
+        "anode_length_um": vals["len_anode"],
+        "c_anode_min_mol_per_m3": float(c_nodes.min()) * c_scale,
+        "i_anode_max_A_per_m2": float(i_nodes.max()) * s.current_A_per_m2,
+        "i_anode_min_A_per_m2": float(i_nodes.min()) * s.current_A_per_m2,
+        "li_plated_um": counters.li_plated_um,
+        "tip_height_um": float(xy[:, 1].max()) - counters.initial_mean_height_um,
+        "mean_height_um": mean_h - counters.initial_mean_height_um,
+        "roughness_rms_um": rms_height(xy, width, mean_h),
+        "tip_current_ratio": float(i_nodes[tip] / i_mean) if abs(i_mean) > 0 else np.nan,
+        "anode_length_ratio": polyline_length(xy) / width,
+        "min_element_quality": min_quality(state.mesh),
+        "remesh_count": counters.remesh_count,
+        "remesh_inventory_correction": counters.inventory_correction,
+    }
+    if "eta_counter" in vals:
+        out["counter_overpotential_V"] = (
+            vals["eta_counter"] / vals["len_counter"] * s.thermal_voltage_V
+        )
+    if state.counter is not None:
+        out["counter_mean_height_um"] = mean_height(state.counter.xy, width)
+    return out

@@ -1,0 +1,100 @@
+"""One explicit step of the electrodes on the current mesh, and the ALE motion that follows.
+
+The NumPy front kinematics live in :mod:`lidendrite.moving.front`; this module feeds them the
+plating current of the current state and moves the mesh (:class:`~lidendrite.moving.ale.MeshMover`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lidendrite.engine.state import MeshState
+from lidendrite.moving.front import area_under, front_step
+
+
+def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
+    """Displacement of every electrode polyline vertex over the coming step (µm).
+
+    Explicit in time: the Butler–Volmer current of the current state, v_n = iΩ/F (see
+    :func:`~lidendrite.moving.front.front_step`). In a galvanostatic cell the vertex currents
+    are shifted so that their mean is the current applied now.
+    """
+    case = state.case
+    applied = float(state.problem.control.value) if case.galvanostatic else None
+    out = {}
+    for name, itf, phi_s, side in (
+        ("anode", state.anode, state.cell_voltage_scaled(), +1),
+        ("counter", state.counter, 0.0, -1),
+    ):
+        if itf is None:
+            continue
+        out[name] = front_step(
+            itf.xy,
+            itf.normals,
+            state.plating_current_nodal(itf, phi_s),
+            step_per_current=case.params.front_speed * dt_hat,
+            width_um=case.width_um,
+            side=side,
+            periodic=case.periodic,
+            applied_mean=None if applied is None else side * applied,
+        )
+    return out
+
+
+def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) -> None:
+    """Move the electrode nodes by ``steps`` and the rest of the mesh with them (ALE)."""
+    case = state.case
+    itfs = {"anode": state.anode, "counter": state.counter}
+    nodes = [itfs[k].nodes for k in steps]
+    disp = [steps[k][itfs[k].to_poly] for k in steps]
+    if case.periodic:
+        # wall nodes move with the electrode ends, linearly in between: both walls alike
+        side = state.mover.side_nodes
+        y = state.mesh.geometry.x[side, 1]
+        y_a, d_a = state.anode.xy[0, 1], steps["anode"][0]
+        if "counter" in steps:
+            y_c, d_c = state.counter.xy[0, 1], steps["counter"][0]
+        else:
+            y_c, d_c = case.thickness_um, np.zeros(2)
+        f = np.clip((y - y_a) / (y_c - y_a), 0.0, 1.0)[:, None]
+        nodes.append(side)
+        disp.append((1.0 - f) * d_a + f * d_c)
+    u = state.mover.solve(np.concatenate(nodes), np.concatenate(disp))
+    state.problem.disp1.x.array[:] = u.x.array
+    # the electrolyte is displaced as a whole by the mean growth of the anode
+    shift = area_under(state.anode.xy + steps["anode"]) - area_under(state.anode.xy)
+    state.problem.electrolyte_velocity.value[:] = (0.0, shift / case.width_um / dt_hat)
+    state.mover.move(u)
+    state.refresh_interfaces()
+
+
+def undo_motion(state: MeshState) -> None:
+    """Move the mesh back after a rejected step."""
+    state.mover.move(state.problem.disp1, sign=-1.0)
+    state.problem.disp1.x.array[:] = 0.0
+    state.refresh_interfaces()
+
+
+def motion_dt_limit(state: MeshState) -> float:
+    """Cap dt (s) for the explicit boundary motion.
+
+    The non-uniform part of the boundary velocity (what changes the shape) may move a point by
+    at most a fifth of the anode mesh size per step; the uniform part (a translation the mesh
+    follows rigidly) by at most two mesh sizes.
+    """
+    case = state.case
+    if not case.moving:
+        return math.inf
+    i_p = state.plating_current_nodal(state.anode, state.cell_voltage_scaled())
+    to_um_per_s = case.params.front_speed / case.scaling.time_s
+    h = case.config.mesh.size_at_anode_um
+    limits = [math.inf]
+    spread = float(np.max(np.abs(i_p - i_p.mean()))) * to_um_per_s
+    peak = float(np.max(np.abs(i_p))) * to_um_per_s
+    if spread > 0:
+        limits.append(0.2 * h / spread)
+    if peak > 0:
+        limits.append(2.0 * h / peak)
+    return min(limits)

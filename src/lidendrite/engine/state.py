@@ -1,0 +1,187 @@
+"""Everything that lives on one mesh: the problem, node maps, electrode polylines, mesh motion.
+
+A :class:`MeshState` is built from a :class:`~lidendrite.case.Case` and a meshed cell; a remesh
+builds a new one. It knows nothing of the time loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mpi4py import MPI
+
+import numpy as np
+
+from lidendrite.geometry import tags
+from lidendrite.geometry.interface import boundary_polyline
+from lidendrite.geometry.polyline import polyline_curvature, polyline_normals
+from lidendrite.geometry.quality import min_quality
+from lidendrite.io.nodes import NodeLayout
+from lidendrite.moving.ale import MeshMover
+from lidendrite.physics.kinetics import overpotential_for_current, plating_current
+from lidendrite.solver.problem import CellProblem, SolverSettings
+
+if TYPE_CHECKING:
+    from lidendrite.case import Case
+    from lidendrite.geometry.cell import CellMesh
+
+
+@dataclass
+class Interface:
+    """An electrode boundary as seen by this rank: polyline + local nodes."""
+
+    xy: np.ndarray
+    nodes: np.ndarray
+    to_poly: np.ndarray
+    normals: np.ndarray
+    curvature: np.ndarray
+
+
+class MeshState:
+    """The cell problem on one mesh, with its electrode polylines and mesh mover."""
+
+    def __init__(self, case: Case, cell_mesh: CellMesh, settings: SolverSettings):
+        num = case.config.numerics
+        self.case = case
+        self.mesh = cell_mesh.mesh
+        self.facet_tags = cell_mesh.facet_tags
+        self.cell_tags = cell_mesh.cell_tags
+        self.problem = CellProblem(
+            self.mesh, self.facet_tags, self.cell_tags, case, solver=settings
+        )
+        self.layout = NodeLayout(self.mesh)
+        self.mover = (
+            MeshMover(
+                self.mesh,
+                self.facet_tags,
+                self.layout,
+                self.problem.vector_space,
+                kind=num.mesh_motion,
+                iterative=num.solver == "iterative",
+                prescribed_sides=case.periodic,
+            )
+            if case.moving
+            else None
+        )
+        self.anode: Interface | None = None
+        self.counter: Interface | None = None
+        self.fresh_quality = min_quality(self.mesh)
+        self.pending_correction = 0.0
+        self.cache: dict[str, object] = {}  # compiled forms of observers (metrics, output)
+        self.refresh_interfaces()
+
+    # -- geometry -------------------------------------------------------------------------
+    def refresh_interfaces(self) -> None:
+        """Re-read the electrode polylines, normals and curvature (after the mesh moved)."""
+        self.anode = self._interface(tags.ANODE, +1)
+        if self.case.counter_is_lithium:
+            self.counter = self._interface(tags.COUNTER, -1)
+        if self.case.moving:
+            p = self.problem
+            for itf, fn in ((self.anode, p.curvature_anode), (self.counter, p.curvature_counter)):
+                if itf is not None:
+                    self.layout.set_values(fn, itf.curvature[itf.to_poly], nodes=itf.nodes)
+                    fn.x.scatter_forward()
+        self.problem.update_geometry_constants()
+
+    def _interface(self, tag: int, side: int) -> Interface:
+        poly = boundary_polyline(self.mesh, self.facet_tags, tag)
+        periodic = self.case.periodic
+        return Interface(
+            xy=poly.xy,
+            nodes=np.asarray(poly.local_nodes),
+            to_poly=np.asarray(poly.local_to_polyline),
+            normals=polyline_normals(poly.xy, side=side, periodic=periodic),
+            curvature=polyline_curvature(poly.xy, side=side, periodic=periodic),
+        )
+
+    def num_cells(self) -> int:
+        """Global number of cells."""
+        return self.mesh.topology.index_map(self.mesh.topology.dim).size_global
+
+    # -- values along the electrodes ------------------------------------------------------
+    def polyline_values(self, itf: Interface, *node_values: np.ndarray) -> list[np.ndarray]:
+        """Per-polyline-vertex values from per-local-node arrays (one collective reduction)."""
+        out = np.full((len(node_values), len(itf.xy)), -np.inf)
+        for row, values in zip(out, node_values, strict=True):
+            row[itf.to_poly] = values[itf.nodes]
+        self.mesh.comm.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX)
+        return list(out)
+
+    def surface_state(self, itf: Interface) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Li⁺ concentration, electrolyte potential and exchange current at the vertices."""
+        p, lay = self.problem, self.layout
+        coef = p.coefficients
+        c, cf, phi, i0 = self.polyline_values(
+            itf,
+            lay.values(p.c),
+            lay.values(coef.surface_c_fixed),
+            lay.values(p.phi),
+            lay.values(coef.exchange_current),
+        )
+        return c + cf, phi, i0
+
+    def plating_current_nodal(
+        self,
+        itf: Interface,
+        phi_s: float,
+        surface: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Scaled Butler–Volmer plating current at every vertex of an electrode polyline.
+
+        The same function and the same coefficient fields as the UFL form of the solver.
+        ``surface`` is :meth:`surface_state` of ``itf`` when the caller has it already.
+        """
+        c_cation, phi, i0 = surface if surface is not None else self.surface_state(itf)
+        eta = phi_s - phi
+        if self.case.moving:
+            eta = eta + self.problem.coefficients.capillary * itf.curvature
+        coef = self.problem.coefficients
+        return plating_current(
+            c_cation,
+            eta,
+            exchange_current=i0,
+            alpha_anodic=coef.alpha_anodic,
+            alpha_cathodic=coef.alpha_cathodic,
+        )
+
+    def cell_voltage_scaled(self) -> float:
+        """The global unknown V (shared by all ranks)."""
+        arr = self.problem.v.x.array
+        return self.mesh.comm.allreduce(arr[0] if arr.size else -np.inf, op=MPI.MAX)
+
+    def max_change(self) -> float:
+        """Largest change of the scaled salt concentration over the last step (collective)."""
+        p = self.problem
+        local = np.max(np.abs(p.c.x.array - p.c_n.x.array)) if p.c.x.array.size else 0.0
+        return self.mesh.comm.allreduce(local, op=MPI.MAX)
+
+    # -- start and end --------------------------------------------------------------------
+    def initial_guess(self, current_A_per_m2: float) -> None:
+        """Uniform salt, a 1-D ohmic + kinetic estimate of φ and V for the first Newton solve."""
+        case, p = self.case, self.problem
+        i_hat = current_A_per_m2 / case.scaling.current_A_per_m2
+        p.c.x.array[:] = 1.0
+        p.c_n.x.array[:] = 1.0
+        p.c_nm1.x.array[:] = 1.0
+        conductivity = case.matrix.conductivity_scaled
+        bv = dict(
+            exchange_current=case.electrode("anode").exchange_current,
+            alpha_anodic=case.params.alpha_anodic,
+            alpha_cathodic=case.params.alpha_cathodic,
+        )
+        thickness = case.thickness_um
+        phi_top = -overpotential_for_current(-i_hat, **bv) if case.counter_is_lithium else 0.0
+        y = self.layout.values(p.c) * 0 + self.mesh.geometry.x[:, 1]
+        self.layout.set_values(p.phi, phi_top - i_hat * (thickness - y) / conductivity)
+        p.phi.x.scatter_forward()
+        p.v.x.array[:] = (
+            phi_top - i_hat * thickness / conductivity + overpotential_for_current(i_hat, **bv)
+        )
+
+    def close(self) -> None:
+        """Release what this mesh registered globally (PETSc options)."""
+        self.problem.close()
+        if self.mover is not None:
+            self.mover.close()

@@ -1,0 +1,191 @@
+"""Pure-NumPy geometry of open polylines (µm): resampling, normals, curvature, length.
+
+No DOLFINx here: the front motion and its unit tests use these on ``(K, 2)`` vertex arrays.
+Orientation: ``side = +1`` means the electrolyte lies to the left of the direction of travel
+(the anode ordered by increasing ``x``), ``side = -1`` to the right (the counter electrode
+ordered by increasing ``x``). Normals point into the electrolyte; the curvature is positive where
+the boundary bulges into the electrolyte.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from lidendrite.errors import GeometryError
+
+__all__ = ["polyline_curvature", "polyline_length", "polyline_normals", "resample_polyline"]
+
+
+def _drop_repeated(xy: np.ndarray) -> np.ndarray:
+    keep = np.ones(xy.shape[0], dtype=bool)
+    keep[1:] = np.hypot(*np.diff(xy, axis=0).T) > 0.0
+    return xy[keep]
+
+
+def resample_polyline(
+    xy: np.ndarray, spacing_um: float, *, corner_angle_deg: float = 30.0
+) -> np.ndarray:
+    """Resample a polyline at equal arc-length steps of at most ``spacing_um``.
+
+    The end points are kept, and so are the corners: vertices where the direction turns by more
+    than ``corner_angle_deg``. Each stretch between kept vertices is divided into equal
+    arc-length steps, the new vertices lying on the old polyline (linear interpolation).
+
+    Args:
+        xy: Array ``(K, 2)`` of ordered vertices (µm).
+        spacing_um: Largest arc-length step (µm).
+        corner_angle_deg: Turning angle above which a vertex is kept as a corner (degrees).
+
+    Returns:
+        Array ``(M, 2)`` of the new vertices.
+
+    Raises:
+        GeometryError: Bad array shape, non-positive spacing, or a polyline of zero length.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
+        raise GeometryError(f"a polyline needs an array of shape (K >= 2, 2), got {xy.shape}")
+    if not spacing_um > 0.0:
+        raise GeometryError(f"spacing_um must be positive, got {spacing_um}")
+    xy = _drop_repeated(xy)
+    if xy.shape[0] < 2:
+        raise GeometryError("cannot resample a polyline of zero length")
+    seg = np.diff(xy, axis=0)
+    cross = seg[:-1, 0] * seg[1:, 1] - seg[:-1, 1] * seg[1:, 0]
+    dot = np.sum(seg[:-1] * seg[1:], axis=1)
+    turning = np.abs(np.arctan2(cross, dot))
+    corners = 1 + np.flatnonzero(turning > math.radians(corner_angle_deg))
+    kept = np.concatenate([[0], corners, [xy.shape[0] - 1]])
+    pieces = []
+    for start, stop in itertools.pairwise(kept.tolist()):
+        part = xy[start : stop + 1]
+        s = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(part, axis=0).T))])
+        n = max(1, math.ceil(s[-1] / spacing_um - 1e-9))
+        s_new = np.linspace(0.0, s[-1], n + 1)
+        new = np.column_stack([np.interp(s_new, s, part[:, 0]), np.interp(s_new, s, part[:, 1])])
+        new[0], new[-1] = part[0], part[-1]
+        pieces.append(new if not pieces else new[1:])
+    return np.vstack(pieces)
+
+
+def _with_mirrored_ends(xy: np.ndarray, mirror_ends: bool, periodic: bool = False) -> np.ndarray:
+    """The vertices, with a ghost point mirrored about the vertical line through each end.
+
+    With ``periodic`` the ghost points are the periodic images of the neighbours of the other
+    end (the polyline continues with period W = x_K - x_0).
+    """
+    if periodic:
+        shift = np.array([xy[-1, 0] - xy[0, 0], 0.0])
+        return np.vstack([xy[-2] - shift, xy, xy[1] + shift])
+    if not mirror_ends:
+        return xy
+    first = np.array([2.0 * xy[0, 0] - xy[1, 0], xy[1, 1]])
+    last = np.array([2.0 * xy[-1, 0] - xy[-2, 0], xy[-2, 1]])
+    return np.vstack([first, xy, last])
+
+
+def _check(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
+        raise GeometryError(f"a polyline needs an array of shape (K >= 2, 2), got {xy.shape}")
+    if np.any(np.hypot(*np.diff(xy, axis=0).T) == 0.0):
+        raise GeometryError("the polyline has two consecutive identical vertices")
+    return xy
+
+
+def polyline_normals(
+    xy: np.ndarray, side: int = +1, mirror_ends: bool = True, periodic: bool = False
+) -> np.ndarray:
+    """Unit vertex normals pointing into the electrolyte.
+
+    The normal at a vertex is the normalised average of the unit normals of its two segments.
+    With ``mirror_ends`` the end points get a ghost neighbour mirrored about the vertical wall
+    through them, which makes the end normals exactly vertical (zero slope at the insulating
+    side walls); without it an end takes the normal of its only segment.
+
+    Args:
+        xy: Array ``(K, 2)`` of ordered vertices.
+        side: +1 if the electrolyte lies left of the direction of travel, -1 if right.
+        mirror_ends: Mirror the ends about the side walls.
+        periodic: The polyline is one period of a periodic curve (periodic side walls); the
+            ends take their neighbours from the other end (overrides ``mirror_ends``).
+
+    Returns:
+        Array ``(K, 2)`` of unit normals.
+    """
+    xy = _check(xy)
+    ext = _with_mirrored_ends(xy, mirror_ends, periodic)
+    mirror_ends = mirror_ends or periodic
+    seg = np.diff(ext, axis=0)
+    seg_length = np.hypot(seg[:, 0], seg[:, 1])
+    # A ghost segment has zero length when an end segment is vertical: it adds nothing.
+    seg = np.divide(seg, seg_length[:, None], out=np.zeros_like(seg), where=seg_length[:, None] > 0)
+    seg_normal = float(np.sign(side)) * np.column_stack([-seg[:, 1], seg[:, 0]])
+    if mirror_ends:
+        total = seg_normal[:-1] + seg_normal[1:]
+    else:
+        total = np.vstack([seg_normal[:1], seg_normal[:-1] + seg_normal[1:], seg_normal[-1:]])
+    length = np.hypot(total[:, 0], total[:, 1])
+    # A vertex where the polyline folds back on itself has no average: use the incoming segment.
+    cusp = length < 1e-12
+    if np.any(cusp):
+        incoming = seg_normal[:-1] if mirror_ends else np.vstack([seg_normal[:1], seg_normal])
+        total[cusp] = incoming[: xy.shape[0]][cusp]
+        length[cusp] = 1.0
+    return total / length[:, None]
+
+
+def polyline_curvature(
+    xy: np.ndarray, side: int = +1, mirror_ends: bool = True, periodic: bool = False
+) -> np.ndarray:
+    """Discrete (Menger) curvature at each vertex, in 1/µm.
+
+    ``κ = 2 (P - Q) × (R - P) / (|P - Q| |R - P| |R - Q|)`` for a vertex ``P`` with neighbours
+    ``Q`` and ``R``: the inverse radius of the circle through the three points, exact for
+    vertices on a circle. The sign is positive where the boundary bulges into the electrolyte
+    (a circle of radius R bulging into the electrolyte has ``κ = +1/R``). With ``mirror_ends``
+    the ends use a ghost neighbour mirrored about the vertical wall (zero-slope condition);
+    without it an end copies the curvature of its neighbour.
+
+    Args:
+        xy: Array ``(K, 2)`` of ordered vertices.
+        side: +1 if the electrolyte lies left of the direction of travel, -1 if right.
+        mirror_ends: Mirror the ends about the side walls.
+        periodic: The polyline is one period of a periodic curve (periodic side walls); the
+            ends take their neighbours from the other end (overrides ``mirror_ends``).
+
+    Returns:
+        Array ``(K,)`` of curvatures (1/µm).
+    """
+    xy = _check(xy)
+    ext = _with_mirrored_ends(xy, mirror_ends, periodic)
+    mirror_ends = mirror_ends or periodic
+    q, p, r = ext[:-2], ext[1:-1], ext[2:]
+    a = p - q
+    b = r - p
+    c = r - q
+    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    denom = np.hypot(a[:, 0], a[:, 1]) * np.hypot(b[:, 0], b[:, 1]) * np.hypot(c[:, 0], c[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = np.where(denom > 0.0, -float(np.sign(side)) * 2.0 * cross / denom, 0.0)
+    if mirror_ends:
+        return inner
+    if inner.size == 0:
+        return np.zeros(xy.shape[0])
+    return np.concatenate([inner[:1], inner, inner[-1:]])
+
+
+def polyline_length(xy: np.ndarray) -> float:
+    """Total length of a polyline (µm).
+
+    Args:
+        xy: Array ``(K, 2)`` of ordered vertices.
+
+    Returns:
+        The sum of the segment lengths.
+    """
+    d = np.diff(np.asarray(xy, dtype=np.float64), axis=0)
+    return float(np.sum(np.hypot(d[:, 0], d[:, 1])))

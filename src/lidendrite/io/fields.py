@@ -1,0 +1,188 @@
+"""Field output of a mesh state: frames gathered on rank 0, and parallel VTX segments.
+
+Used by the :class:`~lidendrite.io.recorder.Recorder` only. Every function here is collective.
+Field names carry their units (see :mod:`lidendrite.io.frames`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import ufl
+
+from lidendrite.fem import dolfinx
+from lidendrite.io.frames import FrameData
+from lidendrite.physics.transport import current_density, nernst_planck_flux
+
+if TYPE_CHECKING:
+    from lidendrite.engine.state import MeshState
+
+SCALAR_FIELDS = ("c_cation_mol_per_m3", "c_anion_mol_per_m3", "potential_V")
+VECTOR_FIELDS = ("flux_cation_mol_per_m2_s", "ionic_current_density_A_per_m2")
+
+
+def vector_fields(state: MeshState) -> tuple[np.ndarray, np.ndarray]:
+    """Li⁺ flux (mol/m²/s) and ionic current density (A/m²) as P1 vector dof arrays.
+
+    Lumped L2 projection of the cell-wise gradients onto the vertices:
+    ``f_i = ∫ N φ_i dx / ∫ φ_i dx`` (ghost entries updated).
+    """
+    p = state.problem
+    coef = p.coefficients
+    forms = state.cache.get("vector_forms")
+    if forms is None:
+        q = ufl.TestFunction(p.vector_space)
+        one = ufl.as_vector([1.0] * p.mesh.geometry.dim)
+        n_plus = nernst_planck_flux(p.c + coef.c_fixed, p.phi, coef.d_cation, 1)
+        j = current_density(
+            p.c, p.phi, d_cation=coef.d_cation, d_anion=coef.d_anion, c_fixed=coef.c_fixed
+        )
+        forms = [dolfinx.fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)]
+        state.cache["vector_forms"] = forms
+    out = []
+    for form in forms:
+        b = dolfinx.fem.assemble_vector(form)
+        b.scatter_reverse(dolfinx.la.InsertMode.add)
+        b.scatter_forward()
+        out.append(b.array.copy())
+    flux, current, mass = out
+    s = state.case.scaling
+    return flux / mass * s.flux_mol_per_m2_s, current / mass * s.current_A_per_m2
+
+
+def field_arrays(state: MeshState, flux: np.ndarray, current: np.ndarray) -> dict[str, np.ndarray]:
+    """SI dof arrays of every output field (P1; vectors interleaved)."""
+    p = state.problem
+    s = state.case.scaling
+    c_fixed = state.case.params.c_fixed
+    return {
+        "c_cation_mol_per_m3": (p.c.x.array + c_fixed) * s.concentration_mol_per_m3,
+        "c_anion_mol_per_m3": p.c.x.array * s.concentration_mol_per_m3,
+        "potential_V": p.phi.x.array * s.thermal_voltage_V,
+        "flux_cation_mol_per_m2_s": flux,
+        "ionic_current_density_A_per_m2": current,
+    }
+
+
+def gather_frame(
+    state: MeshState, arrays: dict[str, np.ndarray], time_s: float, step: int, segment: int
+) -> FrameData | None:
+    """The fields of ``state`` as a frame on rank 0 (``None`` on the other ranks)."""
+    p, lay, case = state.problem, state.layout, state.case
+    cfg = case.config
+    scratch = {
+        name: dolfinx.fem.Function(p.V if name in SCALAR_FIELDS else p.vector_space)
+        for name in arrays
+    }
+    nodal = {}
+    for name, values in arrays.items():
+        scratch[name].x.array[:] = values
+        nodal[name] = lay.values(scratch[name])
+    data = lay.gather(nodal)
+    cell_tag_values = np.full(lay.num_owned_cells, case.matrix.tag, dtype=np.int32)
+    ct = state.cell_tags
+    owned = ct.indices < lay.num_owned_cells
+    cell_tag_values[ct.indices[owned]] = ct.values[owned]
+    cell_tags_all = lay.gather_cells(cell_tag_values)
+    facets, facet_values = _tagged_facets(state)
+    if data is None:
+        return None
+    boundaries = {"anode": state.anode.xy}
+    if state.counter is not None:
+        boundaries["counter"] = state.counter.xy
+    return FrameData(
+        time_s=time_s,
+        step=step,
+        segment=segment,
+        points_um=data["points"],
+        triangles=data["cells"],
+        cell_tags=cell_tags_all,
+        point_data={k: data[k] for k in arrays},
+        boundaries=boundaries,
+        facets=facets,
+        facet_tags=facet_values,
+        meta={
+            "title": cfg.title,
+            "width_um": cfg.cell.width_um,
+            "thickness_um": cfg.cell.thickness_um,
+            "counter_electrode": cfg.cell.counter_electrode,
+            "temperature_K": cfg.operation.temperature_K,
+            "preset": cfg.electrolyte.preset,
+            "initial_anode_y_um": 0.0,
+            "tags": case.registry.to_dict(),
+        },
+    )
+
+
+def _tagged_facets(state: MeshState):
+    """Tagged facets as global node pairs, gathered on rank 0."""
+    mesh = state.mesh
+    fdim = mesh.topology.dim - 1
+    mesh.topology.create_connectivity(fdim, 0)
+    f2v = mesh.topology.connectivity(fdim, 0)
+    nfo = mesh.topology.index_map(fdim).size_local
+    idx = state.facet_tags.indices
+    keep = idx < nfo
+    idx, vals = idx[keep], state.facet_tags.values[keep]
+    # vertex -> geometry node through the cells
+    c2v = mesh.topology.connectivity(mesh.topology.dim, 0).array.reshape(-1, 3)
+    v2n = np.empty(
+        mesh.topology.index_map(0).size_local + mesh.topology.index_map(0).num_ghosts,
+        dtype=np.int64,
+    )
+    v2n[c2v.ravel()] = mesh.geometry.dofmaps[0].ravel()
+    pairs = np.array([f2v.links(f) for f in idx], dtype=np.int64).reshape(-1, 2)
+    gpairs = state.layout.global_ids[v2n[pairs]] if len(pairs) else pairs
+    parts = mesh.comm.gather((gpairs, vals), root=0)
+    if mesh.comm.rank != 0:
+        return None, None
+    return (
+        np.concatenate([p[0] for p in parts]).astype(np.int64),
+        np.concatenate([p[1] for p in parts]).astype(np.int32),
+    )
+
+
+class VTXSegments:
+    """Parallel VTX/ADIOS2 files, one per mesh segment (``fields_segXXX.bp``; all ranks write)."""
+
+    def __init__(self, out_dir: Path, moving: bool):
+        self.out_dir = Path(out_dir)
+        self.moving = moving
+        self._writer = None
+        self._state_id: int | None = None
+        self._functions: dict[str, dolfinx.fem.Function] = {}
+
+    def write(self, state: MeshState, arrays: dict[str, np.ndarray], time_s: float, segment: int):
+        """Append the fields to the segment file of ``state`` (opens it on first use)."""
+        if self._state_id != id(state):
+            self.close()
+            p = state.problem
+            self._functions = {
+                name: dolfinx.fem.Function(
+                    p.V if name in SCALAR_FIELDS else p.vector_space, name=name
+                )
+                for name in arrays
+            }
+            path = self.out_dir / f"fields_seg{segment:03d}.bp"
+            policy = dolfinx.io.VTXMeshPolicy.update if self.moving else None
+            kwargs = {"mesh_policy": policy} if policy is not None else {}
+            self._writer = dolfinx.io.VTXWriter(
+                state.mesh.comm,
+                str(path),
+                list(self._functions.values()),
+                engine="BP4",
+                **kwargs,
+            )
+            self._state_id = id(state)
+        for name, values in arrays.items():
+            self._functions[name].x.array[:] = values
+        self._writer.write(time_s)
+
+    def close(self) -> None:
+        """Close the open segment (collective)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self._state_id = None
