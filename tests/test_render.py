@@ -19,7 +19,8 @@ imageio = pytest.importorskip("imageio.v2")
 
 from lidendrite.render import animate, gallery, load_run, render_frame, save_frame  # noqa: E402
 from lidendrite.render.cli import add_parser, parse_clim, parse_size  # noqa: E402
-from lidendrite.render.scene import METAL_COLOR, _line_cells  # noqa: E402
+from lidendrite.render.polydata import line_cells  # noqa: E402
+from lidendrite.render.scene import METAL_COLOR  # noqa: E402
 
 pytestmark = pytest.mark.serial
 
@@ -115,7 +116,7 @@ def test_streamlines_follow_uniform_flux():
     plotter = render_frame(frame, "flux", size=SMALL, n_streamlines=n)
     lines = plotter.lidendrite.streamlines
     plotter.close()
-    cells = _line_cells(lines)
+    cells = line_cells(lines)
     assert len(cells) == n
     points = np.asarray(lines.points, dtype=np.float64)
     seeds_x = []
@@ -146,7 +147,7 @@ def test_density_seeding_matches_stream_function():
     lines = plotter.lidendrite.streamlines
     plotter.close()
     points = np.asarray(lines.points)
-    cells = _line_cells(lines)
+    cells = line_cells(lines)
     # lines run along the flux (downwards), ending on their seeds at the anode
     assert all(points[ids[0], 1] > points[ids[-1], 1] + 2.0 for ids in cells)
     seeds = np.sort([points[ids[-1], 0] for ids in cells])
