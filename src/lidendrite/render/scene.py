@@ -21,10 +21,9 @@ internal facets (tag >= 5); text (time, title, colour bar, scale bar).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from lidendrite.errors import ConfigError
 from lidendrite.geometry.tags import ANODE, COUNTER, ELECTROLYTE
@@ -43,6 +42,7 @@ from lidendrite.render.fields import (
     field_values,
     field_vectors,
 )
+from lidendrite.render.options import FrameOptions, frame_options
 from lidendrite.render.overlays import (
     METAL_COLOR,
     add_anode_metal,
@@ -56,6 +56,7 @@ from lidendrite.render.view import ViewBox, fit_layout, initial_anode_y, li_coun
 
 __all__ = [
     "METAL_COLOR",
+    "FrameOptions",
     "SceneInfo",
     "ViewBox",
     "frame_to_grid",
@@ -110,81 +111,47 @@ def frame_to_grid(frame: FrameData) -> Any:
 
 
 def render_frame(
-    frame: FrameData,
-    field: str = "flux",
-    *,
-    clim: tuple[float, float] | None = None,
-    size: tuple[int, int] = (1600, 1200),
-    title: str | None = None,
-    streamlines: bool = True,
-    n_streamlines: int = 30,
-    show_time: bool = True,
-    cmap: str | None = None,
-    seeding: Literal["line", "density"] = "line",
-    view: ViewBox | None = None,
-    initial_anode_y_um: float | None = None,
-    arrows: bool = True,
-    scale_bar: bool = True,
-    colorbar: bool = True,
-    show_initial_anode: bool = True,
+    frame: FrameData, options: FrameOptions | str | None = None, **overrides: Any
 ) -> Any:
     """Draw one frame into an off-screen :class:`pyvista.Plotter`.
 
+    Called as ``render_frame(frame, FrameOptions(...))``, or with the field name and keyword
+    options, ``render_frame(frame, "flux", size=(800, 600), title="...")``.
+
     Args:
         frame: The frame.
-        field: ``flux`` (|Li⁺ flux|), ``concentration`` (Li⁺), ``potential`` or ``current``
-            (|current density|). Vector fields get streamlines.
-        clim: Colour range in the SI unit of the field (mol m⁻² s⁻¹, mol m⁻³, V, A m⁻²);
-            default: the data range of the frame's electrolyte.
-        size: Window size in pixels (width, height).
-        title: Title above the cell.
-        streamlines: Draw streamlines of vector fields.
-        n_streamlines: Number of streamlines.
-        show_time: Write ``t = ...`` at the top left.
-        cmap: Matplotlib colour-map name (default per field).
-        seeding: ``line``: seeds evenly along a line just below the counter electrode,
-            integrated along the flux down to the anode; ``density``: seeds on the Li surface
-            at equal shares of the flux into it (lines crowd where deposition is fast),
-            integrated back up the flux.
-        view: Region to show (default :func:`view_box` of the frame); fix it for animations.
-        initial_anode_y_um: Initial Li surface height, kept in view (default
-            ``frame.meta["initial_anode_y_um"]``).
-        arrows: Arrowheads on the streamlines.
-        scale_bar: Draw a scale bar.
-        colorbar: Draw the colour bar.
-        show_initial_anode: Draw a dashed line inside the Li metal at the initial surface
-            height (where the deposit has grown past it), separating plated Li from the
-            substrate.
+        options: How to draw it (see :class:`~lidendrite.render.options.FrameOptions`); a
+            string is the field name; ``None``: the defaults.
+        **overrides: :class:`~lidendrite.render.options.FrameOptions` fields replacing those
+            of ``options`` (``field``, ``clim``, ``size``, ``title``, ``n_streamlines``, ...).
 
     Returns:
         The plotter (not shown). ``plotter.lidendrite`` is a :class:`SceneInfo` and
         ``plotter.lidendrite_clim`` the colour range used (SI units of the field).
 
     Raises:
-        ConfigError: Unknown field, missing data, or a bad ``clim``/``size``.
+        ConfigError: Unknown field, missing data, or a bad ``clim``/``size``/``dpi``.
+        TypeError: An override that is not an option.
     """
+    opts = frame_options(options, **overrides)
+    field = opts.field
     pv = pyvista()
     spec = field_spec(field)
-    width, height = _check_size(size)
+    width, height = opts.pixel_size
     values = field_values(frame, field)
-    if clim is None:
-        clim = data_range([frame], field)
-    else:
-        clim = (float(clim[0]), float(clim[1]))
-        if not (math.isfinite(clim[0]) and math.isfinite(clim[1]) and clim[0] <= clim[1]):
-            raise ConfigError(f"colour range {clim} must be two finite numbers, low <= high")
+    clim = opts.clim if opts.clim is not None else data_range([frame], field)
     unit, factor = display_unit(field, clim)
     lo, hi = clim[0] * factor, clim[1] * factor
     if hi <= lo:  # a uniform field: widen the colour range so that a colour map exists
         pad = 0.05 * abs(lo) if lo != 0.0 else 1.0
         lo, hi = lo - pad, hi + pad
-    view = view or view_box(frame, initial_anode_y_um=initial_anode_y_um)
+    view = opts.view or view_box(frame, initial_anode_y_um=opts.initial_anode_y_um)
     font_px = max(10, round(0.026 * height))
-    bar = ColorBar.build((lo, hi), spec.label, unit, font_px) if colorbar else None
+    bar = ColorBar.build((lo, hi), spec.label, unit, font_px) if opts.colorbar else None
     layout = fit_layout(
         view,
         (width, height),
-        top=(0.86 if title else 0.91),
+        top=(0.86 if opts.title else 0.91),
         right_block=(bar.block_px / width if bar else 0.0),
     )
     line_px = max(1.0, height / 700.0)
@@ -201,7 +168,7 @@ def render_frame(
     mesh_actor = plotter.add_mesh(
         grid,
         scalars="shown",
-        cmap=cmap or spec.cmap,
+        cmap=opts.cmap or spec.cmap,
         clim=(lo, hi),
         show_scalar_bar=False,
         lighting=False,
@@ -219,8 +186,8 @@ def render_frame(
             pv,
             anode,
             view,
-            initial_y_um=initial_anode_y(frame, initial_anode_y_um),
-            show_initial_anode=show_initial_anode,
+            initial_y_um=initial_anode_y(frame, opts.initial_anode_y_um),
+            show_initial_anode=opts.show_initial_anode,
             line_px=line_px,
             dz=dz,
         )
@@ -231,16 +198,16 @@ def render_frame(
     # Streamlines of the vector field.
     lines = None
     vectors = field_vectors(frame, field)
-    if streamlines and vectors is not None:
+    if opts.streamlines and vectors is not None:
         lines = add_streamlines(
             plotter,
             pv,
             frame,
             vectors,
             view,
-            n=n_streamlines,
-            seeding=seeding,
-            arrows=arrows,
+            n=opts.n_streamlines,
+            seeding=opts.seeding,
+            arrows=opts.arrows,
             anode=anode,
             counter=counter,
             line_px=line_px,
@@ -250,12 +217,12 @@ def render_frame(
     # Annotations.
     if bar is not None:
         add_colorbar(plotter, mesh_actor.mapper.lookup_table, layout, bar, (width, height))
-    bar_um = add_scale_bar(plotter, pv, layout, view, font_px, dz) if scale_bar else 0.0
+    bar_um = add_scale_bar(plotter, pv, layout, view, font_px, dz) if opts.scale_bar else 0.0
     add_time_and_title(
         plotter,
         layout,
-        time_s=frame.time_s if show_time else None,
-        title=title,
+        time_s=frame.time_s if opts.show_time else None,
+        title=opts.title,
         font_px=font_px,
         height=height,
     )
@@ -282,16 +249,6 @@ def render_frame(
     return plotter
 
 
-def _check_size(size: tuple[int, int]) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in size)
-    except (TypeError, ValueError):
-        raise ConfigError(f"size {size!r} must be two integers (width, height)") from None
-    if not (16 <= width <= 16384 and 16 <= height <= 16384):
-        raise ConfigError(f"size {width}x{height} must be 16..16384 pixels on each side")
-    return width, height
-
-
 def save_plotter(plotter: Any, path: Path) -> Path:
     """Write a plotter to an image file; the suffix picks the format.
 
@@ -313,31 +270,23 @@ def save_plotter(plotter: Any, path: Path) -> Path:
 def save_frame(
     frame: FrameData,
     path: Path,
-    field: str = "flux",
-    *,
-    dpi: int | None = None,
-    size: tuple[int, int] = (1600, 1200),
-    **kwargs: Any,
+    options: FrameOptions | str | None = None,
+    **overrides: Any,
 ) -> Path:
     """Render a frame (see :func:`render_frame`) and write it to ``path`` (png, svg or pdf).
 
     Args:
         frame: The frame.
         path: Output file; its suffix picks the format.
-        field: Field to show.
-        dpi: Resolution relative to 100 dpi: the window is ``dpi / 100 x size`` pixels, so text
-            and lines keep their proportions.
-        size: Window size in pixels at 100 dpi.
-        **kwargs: Passed to :func:`render_frame`.
+        options: How to draw it (:class:`~lidendrite.render.options.FrameOptions`, or the
+            field name); ``options.dpi`` scales the window, so that text and lines keep their
+            proportions.
+        **overrides: Options replacing those of ``options`` (see :func:`render_frame`).
 
     Returns:
         The path written.
     """
-    if dpi is not None:
-        if not dpi > 0:
-            raise ConfigError(f"dpi must be positive, got {dpi}")
-        size = (round(size[0] * dpi / 100.0), round(size[1] * dpi / 100.0))
-    plotter = render_frame(frame, field, size=size, **kwargs)
+    plotter = render_frame(frame, frame_options(options, **overrides))
     try:
         return save_plotter(plotter, path)
     finally:
