@@ -363,3 +363,40 @@ def test_cli_bad_input(tmp_path, run_dir):
         cli([run_dir, "--clim", "1,0"])
     assert parse_size("1600x1200") == (1600, 1200)
     assert parse_clim("0,2.5e-5") == (0.0, 2.5e-5) and parse_clim("run") == "run"
+
+
+def test_current_field_of_frames_written_before_the_rename(tmp_path):
+    """A frame holding the old name ``current_density_A_per_m2`` renders the ``current`` field.
+
+    Reference: the same frame with today's name ``ionic_current_density_A_per_m2`` (pixel by
+    pixel), and the magnitude of the stored array (the colour range).
+    """
+    from lidendrite.io.frames import write_frame
+    from lidendrite.render import frame_to_grid
+
+    old = make_frame(amplitude_um=0.3, legacy_names=True)
+    new = make_frame(amplitude_um=0.3)
+    assert "current_density_A_per_m2" in old.point_data
+    assert "ionic_current_density_A_per_m2" not in old.point_data
+    current = old.point_data["current_density_A_per_m2"]
+    magnitude = np.hypot(current[:, 0], current[:, 1])
+    read_back = read_frame(write_frame(tmp_path, 0, old))  # a file written before the rename
+    images = []
+    for frame in (old, read_back, new):
+        plotter = render_frame(frame, "current", size=SMALL, n_streamlines=6)
+        try:
+            assert plotter.lidendrite.field == "current"
+            np.testing.assert_allclose(
+                plotter.lidendrite_clim, (magnitude.min(), magnitude.max()), rtol=1e-12
+            )
+            assert len(line_cells(plotter.lidendrite.streamlines)) == 6
+            images.append(plotter.screenshot(return_img=True))
+        finally:
+            plotter.close()
+    np.testing.assert_array_equal(images[0], images[2])
+    np.testing.assert_array_equal(images[1], images[2])
+    # the grid of the notebook API carries today's name
+    grid = frame_to_grid(old)
+    assert "ionic_current_density_A_per_m2" in grid.point_data
+    assert "current_density_A_per_m2" not in grid.point_data
+    np.testing.assert_array_equal(grid.point_data["ionic_current_density_A_per_m2"][:, :2], current)

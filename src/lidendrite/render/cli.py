@@ -46,8 +46,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="draw frames of runs as images or movies (PyVista)",
         description=(
             "Render the frames a run has written (RUN_DIR/frames/*.npz): Li+ flux, "
-            "concentration, potential or current density, with flux streamlines, the Li metal "
-            "and a scale bar. Files go to RUN_DIR/render/ unless --out is given; the paths "
+            "concentration, potential or ionic current density, with flux streamlines, the Li "
+            "metal and a scale bar. Files go to RUN_DIR/render/ unless --out is given; the paths "
             "written are printed."
         ),
     )

@@ -41,6 +41,7 @@ from lidendrite.render.fields import (
     field_spec,
     field_values,
     field_vectors,
+    point_fields,
 )
 from lidendrite.render.options import FrameOptions, frame_options
 from lidendrite.render.overlays import (
@@ -99,12 +100,12 @@ class SceneInfo:
 def frame_to_grid(frame: FrameData) -> Any:
     """The frame as a :class:`pyvista.UnstructuredGrid` (µm, z = 0).
 
-    All point data are attached (2D vectors padded to 3 components) and the cell tags are the
-    cell array ``cell_tags``.
+    All point data are attached by today's names (legacy names replaced; 2D vectors padded to
+    3 components) and the cell tags are the cell array ``cell_tags``.
     """
     pv = pyvista()
     grid = pv.UnstructuredGrid({pv.CellType.TRIANGLE: frame.triangles}, pad3(frame.points_um))
-    for name, values in frame.point_data.items():
+    for name, values in point_fields(frame).items():
         grid.point_data[name] = pad3(values) if values.ndim == 2 else values
     grid.cell_data["cell_tags"] = frame.cell_tags
     return grid
