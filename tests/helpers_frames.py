@@ -7,7 +7,9 @@ Fields:
 - flat anode (a = 0): uniform downward Li+ flux (0, -q);
 - wavy anode: the flux ``-q grad(y - A cos(kx') exp(-k y))`` (divergence-free, converging on the
   tip at x = W/2);
-- concentration linear in y: ``c = c0 (1 + beta (y - T/2) / T)``; potential linear in y.
+- concentration linear in y: ``c = c0 (1 + beta (y - T/2) / T)``; potential linear in y;
+- ionic current density ``F x flux``, named ``ionic_current_density_A_per_m2`` (or, with
+  ``legacy_names=True``, ``current_density_A_per_m2`` as in frames written before the rename).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def make_frame(
     filler: bool = False,
     jitter: float = 0.0,
     seed: int = 0,
+    legacy_names: bool = False,
 ) -> FrameData:
     """A synthetic frame (see the module docstring)."""
     W, T = width_um, thickness_um
@@ -79,6 +82,7 @@ def make_frame(
 
     x, y = points[:, 0], points[:, 1]
     q = flux_mol_per_m2_s
+    current_name = "current_density_A_per_m2" if legacy_names else "ionic_current_density_A_per_m2"
     if amplitude_um == 0.0:
         flux = np.column_stack([np.zeros_like(x), np.full_like(x, -q)])
     else:
@@ -108,7 +112,7 @@ def make_frame(
             "c_anion_mol_per_m3": c_cation.copy(),
             "potential_V": potential,
             "flux_cation_mol_per_m2_s": flux,
-            "current_density_A_per_m2": FARADAY_C_PER_MOL * flux,
+            current_name: FARADAY_C_PER_MOL * flux,
         },
         boundaries={
             "anode": points[[vid(i, 0) for i in range(nx + 1)]],

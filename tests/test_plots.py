@@ -186,3 +186,52 @@ def test_cli_default_path_and_errors(runs, tmp_path, capsys):
     assert "did you mean 'tip_height_um'?" in err[0]
     assert main(["plot", str(run_a), str(run_b)]) == 2
     assert "--out FILE is required" in capsys.readouterr().err
+
+
+LEGACY_HEADER = ["time_s", "current_density_A_per_m2", "tip_height_um"]
+
+
+def make_legacy_run(path, n=11):
+    """A run written before the rename: the plating current is ``current_density_A_per_m2``."""
+    path.mkdir(parents=True)
+    t = np.linspace(0.0, 600.0, n)
+    current = 3.0 + 0.1 * np.sin(t / 100.0)
+    with open(path / "metrics.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(LEGACY_HEADER)
+        for row in zip(t, current, 0.01 * t, strict=True):
+            writer.writerow([repr(float(v)) for v in row])
+    (path / "config.resolved.yaml").write_text(yaml.safe_dump({"title": "old run"}))
+    return path, t, current
+
+
+@pytest.mark.parametrize("asked", ["anode_current_density_A_per_m2", "current_density_A_per_m2"])
+def test_metrics_written_before_the_rename(tmp_path, asked):
+    """An old metrics.csv plots under today's column name, asked by either name."""
+    from lidendrite.render.plots import read_metrics_columns
+    from lidendrite.render.rundir import read_metrics
+
+    run, t, current = make_legacy_run(tmp_path / "old")
+    for columns in (read_metrics_columns(run), read_metrics(run)):
+        assert "current_density_A_per_m2" not in columns
+        np.testing.assert_array_equal(columns["anode_current_density_A_per_m2"], current)
+    fig = metrics_figure([run], [asked, "tip_height_um"])
+    (line,) = fig.axes[0].get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), t)
+    np.testing.assert_array_equal(line.get_ydata(), current)
+    assert fig.axes[0].get_ylabel() == "Anode current density (A m⁻²)"
+    assert axis_label(asked) == "Anode current density (A m⁻²)"
+
+
+def test_cli_plots_old_column_name(tmp_path, capsys):
+    run, _, _ = make_legacy_run(tmp_path / "old")
+    assert main(["plot", str(run), "--y", "current_density_A_per_m2", "--size", "400x300"]) == 0
+    expected = run / "render" / "plot_anode_current_density_A_per_m2.png"
+    assert capsys.readouterr().out.strip() == str(expected)
+    assert imageio.imread(expected).shape[:2] == (300, 400)
+    # a new run asked for by the old name gets the new column too
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "metrics.csv").write_text("time_s,anode_current_density_A_per_m2\n0,3.0\n60,3.5\n")
+    fig = metrics_figure([new], ["current_density_A_per_m2"])
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), [3.0, 3.5])

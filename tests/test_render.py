@@ -19,7 +19,8 @@ imageio = pytest.importorskip("imageio.v2")
 
 from lidendrite.render import animate, gallery, load_run, render_frame, save_frame  # noqa: E402
 from lidendrite.render.cli import add_parser, parse_clim, parse_size  # noqa: E402
-from lidendrite.render.scene import METAL_COLOR, _line_cells  # noqa: E402
+from lidendrite.render.polydata import line_cells  # noqa: E402
+from lidendrite.render.scene import METAL_COLOR  # noqa: E402
 
 pytestmark = pytest.mark.serial
 
@@ -115,7 +116,7 @@ def test_streamlines_follow_uniform_flux():
     plotter = render_frame(frame, "flux", size=SMALL, n_streamlines=n)
     lines = plotter.lidendrite.streamlines
     plotter.close()
-    cells = _line_cells(lines)
+    cells = line_cells(lines)
     assert len(cells) == n
     points = np.asarray(lines.points, dtype=np.float64)
     seeds_x = []
@@ -146,7 +147,7 @@ def test_density_seeding_matches_stream_function():
     lines = plotter.lidendrite.streamlines
     plotter.close()
     points = np.asarray(lines.points)
-    cells = _line_cells(lines)
+    cells = line_cells(lines)
     # lines run along the flux (downwards), ending on their seeds at the anode
     assert all(points[ids[0], 1] > points[ids[-1], 1] + 2.0 for ids in cells)
     seeds = np.sort([points[ids[-1], 0] for ids in cells])
@@ -362,3 +363,40 @@ def test_cli_bad_input(tmp_path, run_dir):
         cli([run_dir, "--clim", "1,0"])
     assert parse_size("1600x1200") == (1600, 1200)
     assert parse_clim("0,2.5e-5") == (0.0, 2.5e-5) and parse_clim("run") == "run"
+
+
+def test_current_field_of_frames_written_before_the_rename(tmp_path):
+    """A frame holding the old name ``current_density_A_per_m2`` renders the ``current`` field.
+
+    Reference: the same frame with today's name ``ionic_current_density_A_per_m2`` (pixel by
+    pixel), and the magnitude of the stored array (the colour range).
+    """
+    from lidendrite.io.frames import write_frame
+    from lidendrite.render import frame_to_grid
+
+    old = make_frame(amplitude_um=0.3, legacy_names=True)
+    new = make_frame(amplitude_um=0.3)
+    assert "current_density_A_per_m2" in old.point_data
+    assert "ionic_current_density_A_per_m2" not in old.point_data
+    current = old.point_data["current_density_A_per_m2"]
+    magnitude = np.hypot(current[:, 0], current[:, 1])
+    read_back = read_frame(write_frame(tmp_path, 0, old))  # a file written before the rename
+    images = []
+    for frame in (old, read_back, new):
+        plotter = render_frame(frame, "current", size=SMALL, n_streamlines=6)
+        try:
+            assert plotter.lidendrite.field == "current"
+            np.testing.assert_allclose(
+                plotter.lidendrite_clim, (magnitude.min(), magnitude.max()), rtol=1e-12
+            )
+            assert len(line_cells(plotter.lidendrite.streamlines)) == 6
+            images.append(plotter.screenshot(return_img=True))
+        finally:
+            plotter.close()
+    np.testing.assert_array_equal(images[0], images[2])
+    np.testing.assert_array_equal(images[1], images[2])
+    # the grid of the notebook API carries today's name
+    grid = frame_to_grid(old)
+    assert "ionic_current_density_A_per_m2" in grid.point_data
+    assert "current_density_A_per_m2" not in grid.point_data
+    np.testing.assert_array_equal(grid.point_data["ionic_current_density_A_per_m2"][:, :2], current)

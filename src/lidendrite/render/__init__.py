@@ -7,9 +7,11 @@ PyVista is imported only when something is drawn.
 from lidendrite.render.animate import animate
 from lidendrite.render.api import Run, load_run
 from lidendrite.render.gallery import gallery
+from lidendrite.render.options import FrameOptions
 from lidendrite.render.scene import SceneInfo, ViewBox, frame_to_grid, render_frame, save_frame
 
 __all__ = [
+    "FrameOptions",
     "Run",
     "SceneInfo",
     "ViewBox",

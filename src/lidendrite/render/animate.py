@@ -11,8 +11,10 @@ import numpy as np
 from lidendrite.errors import ConfigError
 from lidendrite.io.frames import FrameData, read_frame
 from lidendrite.render.fields import data_range
+from lidendrite.render.options import FrameOptions
 from lidendrite.render.rundir import require_frames
-from lidendrite.render.scene import ViewBox, render_frame, view_box
+from lidendrite.render.scene import render_frame
+from lidendrite.render.view import ViewBox, view_box
 
 __all__ = ["animate", "initial_anode_height", "resolve_clim", "run_view"]
 
@@ -106,7 +108,8 @@ def animate(
         clim: ``"run"`` (range over all frames), a fixed ``(low, high)`` in SI units, or
             ``None`` (range of each frame).
         out: Output file (default ``run_dir/render/<field>.<fmt>``).
-        **render_kwargs: Passed to :func:`~lidendrite.render.scene.render_frame`.
+        **render_kwargs: Further :class:`~lidendrite.render.options.FrameOptions` (``title``,
+            ``n_streamlines``, ``view``, ``initial_anode_y_um``, ...); ``dpi`` scales ``size``.
 
     Returns:
         The path written.
@@ -120,26 +123,31 @@ def animate(
         raise ConfigError(f"fps must be positive, got {fps}")
     paths = require_frames(run_dir)
     width, height = size or DEFAULT_SIZE[fmt]
+    dpi = render_kwargs.pop("dpi", None)
+    if dpi is not None:  # scaled here, so that the rounding to even sizes comes last
+        if not dpi > 0:
+            raise ConfigError(f"dpi must be positive, got {dpi}")
+        width, height = round(width * dpi / 100.0), round(height * dpi / 100.0)
     width, height = int(width) + int(width) % 2, int(height) + int(height) % 2
     y0 = render_kwargs.pop("initial_anode_y_um", None)
     if y0 is None:
         y0 = initial_anode_height(read_frame(paths[0]))
     view = render_kwargs.pop("view", None) or run_view(_frames(paths), y0)
     fixed = resolve_clim(clim, _frames(paths), field)
+    options = FrameOptions(
+        field=field,
+        clim=fixed,
+        size=(width, height),
+        view=view,
+        initial_anode_y_um=y0,
+        **render_kwargs,
+    )
     path = Path(out) if out is not None else Path(run_dir) / "render" / f"{field}.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = _writer(path, fmt, fps)
     try:
         for frame in _frames(paths):
-            plotter = render_frame(
-                frame,
-                field,
-                clim=fixed,
-                size=(width, height),
-                view=view,
-                initial_anode_y_um=y0,
-                **render_kwargs,
-            )
+            plotter = render_frame(frame, options)
             try:
                 image = plotter.screenshot(return_img=True)
             finally:

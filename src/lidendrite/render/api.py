@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from lidendrite.render.rundir import (
     require_run_dir,
     run_label,
 )
+
+if TYPE_CHECKING:
+    from lidendrite.render.options import FrameOptions
 
 __all__ = ["Run", "load_run"]
 
@@ -90,28 +93,37 @@ class Run:
 
         return frame_to_grid(self.frame(i))
 
-    def plot(self, i: int = -1, field: str = "flux", *, show: bool | None = None, **kwargs: Any):
+    def plot(
+        self,
+        i: int = -1,
+        field: str | FrameOptions = "flux",
+        *,
+        show: bool | None = None,
+        **kwargs: Any,
+    ):
         """Render frame ``i`` (see :func:`~lidendrite.render.scene.render_frame`).
 
         Args:
             i: Frame index.
-            field: Field to show.
+            field: Field to show, or the :class:`~lidendrite.render.options.FrameOptions`.
             show: Display the figure (default: when running in a Jupyter notebook, as a static
                 image).
-            **kwargs: Passed to :func:`~lidendrite.render.scene.render_frame`.
+            **kwargs: Options passed to :func:`~lidendrite.render.scene.render_frame`; the
+                size is 1000 x 750 unless given (in ``kwargs`` or ``field``).
 
         Returns:
             The plotter.
         """
         from lidendrite.render.scene import render_frame
 
-        kwargs.setdefault("size", (1000, 750))
+        if isinstance(field, str):
+            kwargs.setdefault("size", (1000, 750))
         plotter = render_frame(self.frame(i), field, **kwargs)
         if show if show is not None else _in_notebook():
             plotter.show(jupyter_backend="static", auto_close=False)
         return plotter
 
-    def save(self, i: int, path: Path, field: str = "flux", **kwargs: Any) -> Path:
+    def save(self, i: int, path: Path, field: str | FrameOptions = "flux", **kwargs: Any) -> Path:
         """Render frame ``i`` to an image file (see :func:`~lidendrite.render.scene.save_frame`)."""
         from lidendrite.render.scene import save_frame
 

@@ -46,8 +46,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="draw frames of runs as images or movies (PyVista)",
         description=(
             "Render the frames a run has written (RUN_DIR/frames/*.npz): Li+ flux, "
-            "concentration, potential or current density, with flux streamlines, the Li metal "
-            "and a scale bar. Files go to RUN_DIR/render/ unless --out is given; the paths "
+            "concentration, potential or ionic current density, with flux streamlines, the Li "
+            "metal and a scale bar. Files go to RUN_DIR/render/ unless --out is given; the paths "
             "written are printed."
         ),
     )
@@ -249,6 +249,7 @@ def _render_stills(
 ) -> list[Path]:
     from lidendrite.io.frames import read_frame
     from lidendrite.render.animate import initial_anode_height, resolve_clim, run_view
+    from lidendrite.render.options import FrameOptions
     from lidendrite.render.rundir import frame_times, nearest_frame
     from lidendrite.render.scene import save_frame
 
@@ -267,12 +268,13 @@ def _render_stills(
         extra = {"view": run_view((read_frame(p) for p in paths), y0), "initial_anode_y_um": y0}
     out_dir = args.out if args.out is not None else run / "render"
     prefix = _prefix(run, args, n_runs)
-    size = _scaled(parse_size(args.size), args.dpi)
+    options = FrameOptions(
+        field=args.field, size=parse_size(args.size), dpi=args.dpi, clim=fixed, **style, **extra
+    )
     written = []
     for i in indices:
         path = out_dir / f"{prefix}{args.field}_{i:05d}.{args.image_format}"
-        frame = read_frame(paths[i])
-        written.append(save_frame(frame, path, args.field, size=size, clim=fixed, **style, **extra))
+        written.append(save_frame(read_frame(paths[i]), path, options))
     return written
 
 

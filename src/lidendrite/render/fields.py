@@ -1,7 +1,9 @@
 """The fields the renderer can show: which frame array, how to label it, in which unit.
 
 Pure numpy; no VTK. Values are handled in the SI units of the frame arrays; only the colour-bar
-labels are converted to a display unit chosen from the colour range.
+labels are converted to a display unit chosen from the colour range. Frame arrays are looked up
+by today's names (:mod:`lidendrite.io.names`); frames written before a rename, or built in
+memory with an old name, are read through :func:`point_fields`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from lidendrite.errors import ConfigError
 from lidendrite.geometry.tags import ELECTROLYTE
 from lidendrite.io.frames import FrameData
+from lidendrite.io.names import upgrade_fields
 
 __all__ = [
     "FIELDS",
@@ -27,6 +30,7 @@ __all__ = [
     "field_vectors",
     "format_time",
     "nice_length",
+    "point_fields",
 ]
 
 
@@ -84,8 +88,8 @@ FIELDS: dict[str, FieldSpec] = {
     ),
     "current": FieldSpec(
         "current",
-        "current_density_A_per_m2",
-        "Current density",
+        "ionic_current_density_A_per_m2",
+        "Ionic current density",
         (("A m⁻²", 1.0), ("mA m⁻²", 1e3), ("µA m⁻²", 1e6)),
         "plasma",
         True,
@@ -105,11 +109,17 @@ def field_spec(field: str) -> FieldSpec:
         raise ConfigError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}") from None
 
 
+def point_fields(frame: FrameData) -> dict[str, np.ndarray]:
+    """The point data of a frame by today's names (legacy names replaced, arrays not copied)."""
+    return upgrade_fields(frame.point_data)
+
+
 def _array(frame: FrameData, spec: FieldSpec) -> np.ndarray:
+    fields = point_fields(frame)
     try:
-        return frame.point_data[spec.array]
+        return fields[spec.array]
     except KeyError:
-        have = ", ".join(sorted(frame.point_data)) or "none"
+        have = ", ".join(sorted(fields)) or "none"
         raise ConfigError(
             f"field {spec.name!r} needs point data {spec.array!r}, which the frame lacks "
             f"(it has: {have})"

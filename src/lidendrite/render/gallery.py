@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import string
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from lidendrite.errors import ConfigError
 from lidendrite.io.frames import FrameData, read_frame
 from lidendrite.render.animate import run_view
 from lidendrite.render.fields import data_range
+from lidendrite.render.options import FrameOptions
 from lidendrite.render.rundir import frame_times, nearest_frame, require_frames, run_label
 from lidendrite.render.scene import render_frame
 
@@ -70,7 +72,8 @@ def gallery(
         time_s: Show the frame nearest this time instead of the last one.
         panel_letters: Prefix the titles with (a), (b), ...
         dpi: Resolution written into the file; the panels are scaled by ``dpi / 100``.
-        **render_kwargs: Passed to :func:`~lidendrite.render.scene.render_frame`.
+        **render_kwargs: Further :class:`~lidendrite.render.options.FrameOptions`
+            (``n_streamlines``, ``seeding``, ``view``, ...).
 
     Returns:
         The path written.
@@ -108,11 +111,10 @@ def gallery(
         raise ConfigError(
             f"gallery format {path.suffix!r} is not supported; use png, jpg, tif or pdf"
         )
+    options = FrameOptions(field=field, clim=clim, size=(width, height), view=view, **render_kwargs)
     sheet = Image.new("RGB", (ncols * width, nrows * height), "white")
     for i, (frame, title) in enumerate(zip(frames, titles, strict=True)):
-        plotter = render_frame(
-            frame, field, clim=clim, size=(width, height), title=title, view=view, **render_kwargs
-        )
+        plotter = render_frame(frame, dataclasses.replace(options, title=title))
         try:
             image = plotter.screenshot(return_img=True)
         finally:

@@ -3,6 +3,10 @@
 One panel per metric column, one line per run, drawn with Matplotlib's Agg canvas (no GUI,
 no global pyplot state). Axis labels carry units derived from the column name suffix
 (``tip_height_um`` -> "Tip height (µm)", ``cell_voltage_V`` -> "Cell voltage (V)").
+
+Columns go by today's names (:mod:`lidendrite.io.names`): a ``metrics.csv`` written before a
+rename is read with the new names, and an old name asked for (``--y
+current_density_A_per_m2``) means the column that replaced it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lidendrite.errors import ConfigError
+from lidendrite.io.names import LEGACY_METRIC_COLUMNS, upgrade_metrics
 from lidendrite.render.rundir import METRICS_FILE, require_run_dir, run_label
 
 if TYPE_CHECKING:
@@ -26,6 +31,7 @@ __all__ = [
     "DEFAULT_COLUMNS",
     "TIME_UNITS",
     "axis_label",
+    "canonical_column",
     "column_unit",
     "default_plot_path",
     "metrics_figure",
@@ -63,7 +69,7 @@ _NAMES = {
     "tip_height_um": "Tip height",
     "tip_current_ratio": "Tip / mean current density",
     "cell_voltage_V": "Cell voltage",
-    "current_density_A_per_m2": "Current density",
+    "anode_current_density_A_per_m2": "Anode current density",
     "anode_overpotential_V": "Plating overpotential",
     "counter_overpotential_V": "Counter overpotential",
     "c_anode_min_mol_per_m3": "Min. Li⁺ concentration at anode",
@@ -105,7 +111,7 @@ _FORMATS = (".png", ".svg", ".pdf")
 def column_unit(column: str) -> str:
     """The unit of a metrics column from its name suffix (``""``: dimensionless).
 
-    ``tip_height_um`` -> ``"µm"``, ``current_density_A_per_m2`` -> ``"A m⁻²"``,
+    ``tip_height_um`` -> ``"µm"``, ``anode_current_density_A_per_m2`` -> ``"A m⁻²"``,
     ``tip_current_ratio`` -> ``""``.
     """
     for suffix in sorted(_UNIT_SUFFIXES, key=len, reverse=True):
@@ -114,7 +120,13 @@ def column_unit(column: str) -> str:
     return ""
 
 
+def canonical_column(column: str) -> str:
+    """Today's name of a metrics column: legacy names map to the column that replaced them."""
+    return LEGACY_METRIC_COLUMNS.get(column, column)
+
+
 def _quantity_name(column: str) -> str:
+    column = canonical_column(column)
     if column in _NAMES:
         return _NAMES[column]
     name = column
@@ -143,7 +155,8 @@ def axis_label(column: str, time_unit: str | None = None) -> str:
 def read_metrics_columns(run_dir: Path | str) -> dict[str, np.ndarray]:
     """Numeric columns of a run's ``metrics.csv`` by header name (empty entries: NaN).
 
-    Columns holding anything but numbers are left out.
+    Columns holding anything but numbers are left out; legacy column names are replaced by
+    today's (:func:`lidendrite.io.names.upgrade_metrics`).
 
     Raises:
         ConfigError: The run directory or its ``metrics.csv`` is missing, or it has no rows.
@@ -163,7 +176,7 @@ def read_metrics_columns(run_dir: Path | str) -> dict[str, np.ndarray]:
         except ValueError:
             continue
         columns[name] = np.asarray(values, dtype=np.float64)
-    return columns
+    return upgrade_metrics(columns)
 
 
 def _require_column(column: str, columns: dict[str, np.ndarray], run_dir: Path | str) -> None:
@@ -211,7 +224,8 @@ def metrics_figure(
     Args:
         run_dirs: Run directories holding ``metrics.csv`` (and ``config.resolved.yaml`` for the
             line labels).
-        columns: Metrics columns, one panel each (default :data:`DEFAULT_COLUMNS`).
+        columns: Metrics columns, one panel each (default :data:`DEFAULT_COLUMNS`); legacy
+            names mean the columns that replaced them.
         x: Column on the horizontal axis.
         time_unit: Unit the x axis is shown in when ``x`` is in seconds: ``s``, ``min`` or ``h``.
         labels: Line labels, one per run (default: each run's title, else electrolyte preset).
@@ -233,7 +247,8 @@ def metrics_figure(
     runs = [Path(r) for r in run_dirs]
     if not runs:
         raise ConfigError("no run directory given")
-    columns = list(DEFAULT_COLUMNS if not columns else columns)
+    columns = [canonical_column(c) for c in (DEFAULT_COLUMNS if not columns else columns)]
+    x = canonical_column(x)
     if time_unit not in TIME_UNITS:
         raise ConfigError(f"--time-unit {time_unit!r}: must be one of {', '.join(TIME_UNITS)}")
     data = [read_metrics_columns(r) for r in runs]
@@ -305,7 +320,7 @@ def plot_metrics(
             unsupported file type or a non-positive dpi.
     """
     runs = [Path(r) for r in run_dirs]
-    columns = list(DEFAULT_COLUMNS if not columns else columns)
+    columns = [canonical_column(c) for c in (DEFAULT_COLUMNS if not columns else columns)]
     if out is None:
         if len(runs) != 1:
             raise ConfigError("--out FILE is required when plotting several runs")

@@ -16,6 +16,7 @@ import numpy as np
 
 from lidendrite.errors import ConfigError
 from lidendrite.io.frames import list_frames, read_frame_time
+from lidendrite.io.names import upgrade_metrics
 
 __all__ = [
     "frame_times",
@@ -106,7 +107,8 @@ def read_metrics(run_dir: Path) -> dict[str, np.ndarray]:
     """Columns of ``metrics.csv`` by header name (``{}`` if the file is absent).
 
     Columns whose entries all parse as numbers become float arrays (empty entries: NaN);
-    other columns stay arrays of strings.
+    other columns stay arrays of strings. Columns of runs written before a rename carry
+    today's names (:func:`lidendrite.io.names.upgrade_metrics`).
     """
     path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
@@ -125,7 +127,7 @@ def read_metrics(run_dir: Path) -> dict[str, np.ndarray]:
             )
         except ValueError:
             columns[name] = np.array(raw, dtype=str)
-    return columns
+    return upgrade_metrics(columns)
 
 
 def run_label(run_dir: Path, config: dict[str, Any] | None = None) -> str:
