@@ -34,6 +34,7 @@ import yaml
 
 from lidendrite import constants
 from lidendrite.errors import ConfigError
+from lidendrite.presets import DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2, get_preset
 
 __all__ = [
     "AnodeConfig",
@@ -55,8 +56,6 @@ __all__ = [
     "protocol_steps",
 ]
 
-#: Exchange current density used when neither the config nor the electrolyte preset gives one.
-DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2 = 10.0
 #: Number of output frames over the protocol when ``output.every_s`` is not given.
 DEFAULT_FRAME_COUNT = 40
 
@@ -398,8 +397,6 @@ def _given(raw: Mapping[str, Any], key: str) -> bool:
 
 
 def _resolve_electrolyte(el: ElectrolyteConfig, raw: Mapping[str, Any]) -> ElectrolyteConfig:
-    from lidendrite.materials import get_preset
-
     sigma_keys = [k for k in _ELECTROLYTE_SIGMA if _given(raw, k)]
     d_keys = [k for k in _ELECTROLYTE_D if _given(raw, k)]
     if el.preset is not None:
@@ -444,8 +441,6 @@ def _resolve_kinetics(kin: KineticsConfig, el: ElectrolyteConfig) -> KineticsCon
         return kin
     i0 = DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2
     if el.preset is not None:
-        from lidendrite.materials import get_preset
-
         preset_i0 = get_preset(el.preset).exchange_current_density_A_per_m2
         i0 = preset_i0 if preset_i0 is not None else i0
     return dataclasses.replace(kin, exchange_current_density_A_per_m2=i0)
