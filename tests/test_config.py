@@ -450,3 +450,14 @@ def test_config_does_not_import_materials():
     ).rstrip(os.pathsep)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_hash_covers_physics_and_numerics_only():
+    base = MINIMAL | {"cell": {"width_um": 6}, "numerics": {"dt_max_s": 30}}
+    a = config_from_dict(base | {"title": "run A", "output": {"dir": "results/a"}})
+    b = config_from_dict(
+        base | {"title": "run B", "output": {"dir": "elsewhere/b", "vtx": False, "every_s": 3}}
+    )
+    assert a != b and config_hash(a) == config_hash(b)
+    assert config_hash(config_from_dict(base, ["cell.width_um=6.5"])) != config_hash(a)
+    assert config_hash(config_from_dict(base, ["numerics.dt_max_s=20"])) != config_hash(a)

@@ -2,7 +2,9 @@
 
 This module owns :func:`load_config` (reading and parsing a file, with one-line errors that name
 the file), :func:`config_to_dict` (plain dicts and lists, YAML/JSON ready; loading the result
-gives back an equal :class:`Config`) and :func:`config_hash`.
+gives back an equal :class:`Config`) and :func:`config_hash`, which identifies the physics and
+numerics of a run: it leaves out the free-text ``title`` and the ``output`` section, so the same
+case written to two directories has the same hash.
 """
 
 import dataclasses
@@ -17,7 +19,10 @@ from lidendrite.config.schema import Config
 from lidendrite.config.yaml_io import parse_yaml
 from lidendrite.errors import ConfigError
 
-__all__ = ["config_hash", "config_to_dict", "load_config"]
+__all__ = ["HASH_EXCLUDED_KEYS", "config_hash", "config_to_dict", "load_config"]
+
+#: Top-level keys that do not change the results and so are left out of :func:`config_hash`.
+HASH_EXCLUDED_KEYS = ("title", "output")
 
 
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
@@ -63,10 +68,15 @@ def config_to_dict(cfg: Config) -> dict:
 
 
 def config_hash(cfg: Config) -> str:
-    """Short, stable identifier of a configuration.
+    """Short, stable identifier of the physics and numerics of a configuration.
+
+    The ``title`` and the ``output`` section (:data:`HASH_EXCLUDED_KEYS`) are left out: they do
+    not change the results.
 
     Returns:
-        The first 16 hex digits of the SHA-256 of the canonical JSON of :func:`config_to_dict`.
+        The first 16 hex digits of the SHA-256 of the canonical JSON of :func:`config_to_dict`
+        without those keys.
     """
-    canonical = json.dumps(config_to_dict(cfg), sort_keys=True, separators=(",", ":"))
+    data = {k: v for k, v in config_to_dict(cfg).items() if k not in HASH_EXCLUDED_KEYS}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
