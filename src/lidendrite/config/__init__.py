@@ -7,6 +7,7 @@ The package is split by concern:
 - :mod:`~lidendrite.config.overrides`: ``--set dotted.key[index]=value``;
 - :mod:`~lidendrite.config.resolve`: presets, value-dependent defaults and cross-field checks;
 - :mod:`~lidendrite.config.loading`: YAML files, :func:`config_to_dict`, :func:`config_hash`;
+- :mod:`~lidendrite.config.json_schema`: the JSON Schema for editors;
 - :mod:`~lidendrite.config.introspect` and :mod:`~lidendrite.config.yaml_io`: helpers.
 
 Every problem is reported as a one-line :class:`~lidendrite.errors.ConfigError` naming the
@@ -22,6 +23,7 @@ activation energy the user did not give, the exchange current density is a numbe
 :mod:`lidendrite.materials` (nor DOLFINx).
 """
 
+from lidendrite.config.json_schema import config_json_schema
 from lidendrite.config.loading import config_hash, config_to_dict, load_config
 from lidendrite.config.overrides import apply_override
 from lidendrite.config.resolve import DEFAULT_FRAME_COUNT, config_from_dict
@@ -56,6 +58,7 @@ __all__ = [
     "apply_override",
     "config_from_dict",
     "config_hash",
+    "config_json_schema",
     "config_to_dict",
     "load_config",
     "protocol_steps",
