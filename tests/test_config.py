@@ -422,3 +422,42 @@ def test_config_is_a_plain_dataclass_tree():
     cfg = config_from_dict(MINIMAL)
     assert isinstance(cfg, Config)
     assert all(dataclasses.is_dataclass(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)[1:])
+
+
+@pytest.mark.serial
+def test_config_does_not_import_materials():
+    # presets <- config, presets <- materials: no cycle, and loading a config needs no physics.
+    code = (
+        "import sys\n"
+        "import lidendrite.presets\n"
+        "assert 'lidendrite.config' not in sys.modules, 'presets imports config'\n"
+        "assert 'lidendrite.materials' not in sys.modules, 'presets imports materials'\n"
+        "import lidendrite.config\n"
+        "assert 'lidendrite.materials' not in sys.modules, 'config imports materials'\n"
+        "assert 'dolfinx' not in sys.modules, 'config imports dolfinx'\n"
+        "import lidendrite.materials\n"
+        "assert lidendrite.materials.get_preset is lidendrite.presets.get_preset\n"
+        "from lidendrite.config import DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2 as I0\n"
+        "assert I0 == lidendrite.presets.DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2\n"
+    )
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).parents[1] / "src"), env.get("PYTHONPATH", "")]
+    ).rstrip(os.pathsep)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_hash_covers_physics_and_numerics_only():
+    base = MINIMAL | {"cell": {"width_um": 6}, "numerics": {"dt_max_s": 30}}
+    a = config_from_dict(base | {"title": "run A", "output": {"dir": "results/a"}})
+    b = config_from_dict(
+        base | {"title": "run B", "output": {"dir": "elsewhere/b", "vtx": False, "every_s": 3}}
+    )
+    assert a != b and config_hash(a) == config_hash(b)
+    assert config_hash(config_from_dict(base, ["cell.width_um=6.5"])) != config_hash(a)
+    assert config_hash(config_from_dict(base, ["numerics.dt_max_s=20"])) != config_hash(a)

@@ -228,6 +228,20 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from lidendrite.config import config_json_schema
+
+    text = json.dumps(config_json_schema(), indent=2) + "\n"
+    if args.out is None:
+        _echo(text.rstrip("\n"))
+    elif _is_root():
+        try:
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise LidendriteError(f"{args.out}: cannot write the schema ({exc})") from None
+    return 0
+
+
 def _add_render(subparsers: Any) -> None:
     """Register ``render`` from :mod:`lidendrite.render.cli`, or a stub saying it is missing."""
     try:
@@ -282,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("presets", help="list the electrolyte presets")
     p.set_defaults(func=_cmd_presets)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the configuration (for editors)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE")
+    p.set_defaults(func=_cmd_schema)
 
     _add_render(sub)
     return parser

@@ -1,0 +1,177 @@
+"""Electrolyte presets: the measured electrolytes of the seed papers, one entry per electrolyte.
+
+This module owns :class:`Preset`, the :data:`PRESETS` table, :func:`get_preset` and the default
+exchange current density. It imports nothing from :mod:`lidendrite.config` or
+:mod:`lidendrite.materials`, so both can use it without an import cycle
+(:mod:`lidendrite.materials` re-exports these names).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from lidendrite.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2",
+    "PRESETS",
+    "Preset",
+    "get_preset",
+]
+
+#: Exchange current density used when neither the config nor the electrolyte preset gives one.
+DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2 = 10.0
+#: S/cm -> S/m.
+S_PER_M_PER_S_PER_CM = 100.0
+#: mA/cm^2 -> A/m^2.
+A_PER_M2_PER_MA_PER_CM2 = 10.0
+#: Exchange current density assumed for the seed-002 polymer electrolytes, A/m^2.
+ASSUMED_POLYMER_I0_A_PER_M2 = 0.5 * A_PER_M2_PER_MA_PER_CM2
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A measured electrolyte.
+
+    Attributes:
+        name: Name used in the configuration (``electrolyte.preset``).
+        conductivity_S_per_m: Total ionic conductivity at 298.15 K, S/m.
+        transference_number: Li+ transference number.
+        activation_energy_eV: Arrhenius activation energy of the conductivity, eV.
+        exchange_current_density_A_per_m2: Li/electrolyte exchange current density, A/m^2
+            (None: not reported, the kinetics default applies).
+        source: Citation of the paper the values come from.
+        notes: What is assumed and why.
+    """
+
+    name: str
+    conductivity_S_per_m: float
+    transference_number: float
+    activation_energy_eV: float
+    exchange_current_density_A_per_m2: float | None
+    source: str
+    notes: str
+
+
+_G62_SOURCE = "L. Li et al., Adv. Funct. Mater. (2025), doi:10.1002/adfm.202505700"
+_LPC_SOURCE = "Y. Zhu et al., Proc. Natl. Acad. Sci. USA 120 (2023), doi:10.1073/pnas.2300197120"
+_GHF_SOURCE = "M. H. Nguyen et al., Nano-Micro Lett. 18, 135 (2026)"
+
+_G62_NOTES = (
+    "ZIF-62 glass quasi-solid electrolyte with LiTFSI. sigma is the total ionic conductivity at "
+    "25 C (sigma_Li+ = t+ sigma), E_a from the Arrhenius fit of sigma, i0 from Tafel plots of "
+    "Li|QSSE|Li cells. The salt concentration is not reported: c0 = 1 M is assumed."
+)
+_LPC_NOTES = (
+    "PVDF-HFP/LiTFSI composite polymer electrolyte. The paper reports no exchange current "
+    "density: i0 = 0.5 mA/cm^2 (5 A/m^2) is assumed, typical of polymer/Li interfaces and of "
+    "the same order as the ZIF-62 glasses' 0.61-0.81 mA/cm^2. c0 = 1 M is assumed."
+)
+_NO_EA = (
+    " No activation energy is reported for this membrane (the paper gives 0.24-0.33 eV for its "
+    "composites): E_a = 0 is assumed, so sigma does not change with temperature; set "
+    "electrolyte.activation_energy_eV for runs away from 298 K."
+)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            name="Cl-Li-G62",
+            conductivity_S_per_m=6.11e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.80,
+            activation_energy_eV=0.14,
+            exchange_current_density_A_per_m2=0.81 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="-Cl substituted linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="H-Li-G62",
+            conductivity_S_per_m=4.59e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.71,
+            activation_energy_eV=0.16,
+            exchange_current_density_A_per_m2=0.66 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="Unsubstituted (-H) linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="NH2-Li-G62",
+            conductivity_S_per_m=4.21e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.31,
+            activation_energy_eV=0.18,
+            exchange_current_density_A_per_m2=0.61 * A_PER_M2_PER_MA_PER_CM2,
+            source=_G62_SOURCE,
+            notes="-NH2 substituted linker. " + _G62_NOTES,
+        ),
+        Preset(
+            name="LPC@2%UCPBA",
+            conductivity_S_per_m=3.6e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.60,
+            activation_energy_eV=0.24,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes="2 wt% unsaturated-coordination Prussian-blue-analogue filler. " + _LPC_NOTES,
+        ),
+        Preset(
+            name="LPC",
+            conductivity_S_per_m=1.2e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.42,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes=(
+                "Filler-free membrane. sigma is not tabulated: the text gives LPC@2%UCPBA "
+                "(0.36 mS/cm) as about three times the filler-free value, so 1.2e-4 S/cm. "
+                + _LPC_NOTES
+                + _NO_EA
+            ),
+        ),
+        Preset(
+            name="LPC@2%SCPBA",
+            conductivity_S_per_m=2.9e-5 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.27,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=ASSUMED_POLYMER_I0_A_PER_M2,
+            source=_LPC_SOURCE,
+            notes="2 wt% saturated-coordination Prussian-blue-analogue filler. "
+            + _LPC_NOTES
+            + _NO_EA,
+        ),
+        Preset(
+            name="GHF@ZIF-8@HKUST-1",
+            conductivity_S_per_m=2.43e-4 * S_PER_M_PER_S_PER_CM,
+            transference_number=0.65,
+            activation_energy_eV=0.0,
+            exchange_current_density_A_per_m2=None,
+            source=_GHF_SOURCE,
+            notes=(
+                "Core-shell ZIF-8@HKUST-1 grown on glass fibre, with liquid electrolyte in the "
+                "MOF channels. No exchange current density is reported: the kinetics default "
+                "(10 A/m^2 = 1 mA/cm^2, typical of liquid-electrolyte/Li interfaces) applies. "
+                "No activation energy is reported: E_a = 0 is assumed, so sigma keeps its room "
+                "temperature value (the paper operates at up to 100 C; set "
+                "electrolyte.activation_energy_eV for such runs). c0 = 1 M is assumed."
+            ),
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The electrolyte preset called ``name`` (case-insensitive).
+
+    Raises:
+        ConfigError: Unknown name; the message suggests the closest preset.
+    """
+    by_lower = {key.lower(): preset for key, preset in PRESETS.items()}
+    preset = by_lower.get(str(name).strip().lower())
+    if preset is not None:
+        return preset
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.5)
+    hint = (
+        f"did you mean '{by_lower[close[0]].name}'?"
+        if close
+        else "one of " + ", ".join(repr(k) for k in PRESETS)
+    )
+    raise ConfigError(f"electrolyte.preset = {name!r}: unknown preset ({hint})")
