@@ -24,8 +24,9 @@ from mpi4py import MPI
 import numpy as np
 
 import lidendrite.fem  # noqa: F401  (loads the bundled PETSc before anything else)
+from lidendrite.engine.callbacks import Callback
 from lidendrite.fem import PETSc, dolfinx
-from lidendrite.simulation import Simulation
+from lidendrite.simulation import run
 from lidendrite.solver.problem import CellProblem, SolverSettings
 
 #: The cell of seed 002 (Zhu et al., PNAS 2023, Fig. 4G-H): a 5 um x 3 um Li|LPC|Li cell with a
@@ -150,37 +151,27 @@ class StepRecord:
     linear_iterations: int
 
 
-class TimedSimulation(Simulation):
-    """A :class:`~lidendrite.simulation.Simulation` that records the wall time of every step.
+class StepTimer(Callback):
+    """A run callback that records the wall time of every accepted step.
 
-    The stepper calls :meth:`metrics` exactly once per accepted step, at its end, so the time
-    between two calls is everything the stepper does for one step: boundary motion (if any), the
-    Newton solve (including rejected attempts, which are counted), history update, time-step
-    control and metrics.
-    Field frames can be switched off (``write_frames=False``) so that output does not enter the
-    step cost.
+    ``on_step_end`` fires once per recorded row, at the end of each accepted step (and at
+    t = 0), so the time between two calls is everything the stepper does for one step: boundary
+    motion (if any), the Newton solve (including rejected attempts, which are counted), history
+    update, time-step control and metrics. After the run, ``state`` is the last mesh state and
+    ``settings`` the solver settings.
     """
 
-    def __init__(self, *args: Any, write_frames: bool = False, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.write_frames = write_frames
+    def __init__(self) -> None:
         self.records: list[StepRecord] = []
         self.rejected_steps = 0
+        self.state: Any = None
+        self.settings: SolverSettings | None = None
         self._last: tuple[float, float] | None = None
-        after_failure = self.controller.after_failure
 
-        def count_failure(dt_s: float) -> float:
-            self.rejected_steps += 1
-            return after_failure(dt_s)
-
-        self.controller.after_failure = count_failure
-
-    def metrics(self) -> dict[str, float]:
-        """Metrics of the current state, timing the step that produced it."""
-        out = super().metrics()
+    def on_step_end(self, stepper: Any, row: dict[str, float]) -> None:  # noqa: D102
         now = time.perf_counter()
-        snes = newton_solver(self.state.problem)
-        solve_total = self.timings["solve"]
+        snes = newton_solver(stepper.state.problem)
+        solve_total = stepper.timings_s["solve"]
         if self._last is not None:
             self.records.append(
                 StepRecord(
@@ -191,12 +182,22 @@ class TimedSimulation(Simulation):
                 )
             )
         self._last = (now, solve_total)
-        return out
 
-    def frame(self, time_s: float, step: int):  # noqa: D102
-        if self.write_frames:
-            return super().frame(time_s, step)
-        return None
+    def on_step_rejected(self, stepper: Any, dt_s: float) -> None:  # noqa: D102
+        self.rejected_steps += 1
+
+    def on_end(self, stepper: Any, result: Any) -> None:  # noqa: D102
+        self.state = stepper.state
+        self.settings = stepper.settings
+
+
+def run_timed(
+    comm: MPI.Comm, cfg: Any, out_dir: Path, frames: bool = False
+) -> tuple[StepTimer, str]:
+    """Run a case with a :class:`StepTimer` (no field output by default); returns it, status."""
+    timer = StepTimer()
+    result = run(cfg, out_dir, comm, callbacks=[timer], frames=frames)
+    return timer, result.status
 
 
 @dataclass
@@ -216,7 +217,7 @@ class StepSummary:
     records: list[StepRecord] = field(default_factory=list, repr=False)
 
 
-def summarise(sim: TimedSimulation, status: str, skip: int = 1) -> StepSummary:
+def summarise(sim: StepTimer, status: str, skip: int = 1) -> StepSummary:
     """Medians over the recorded steps, leaving out the first ``skip`` (start-up) steps.
 
     The first interval also contains writing the t = 0 row and frame, so it is always skipped.

@@ -2,13 +2,22 @@
 
 The references in ``benchmarks/reference_metrics/`` were written by the engine before the
 architecture change (commit d187053, the engine of f911c25). Every column except the wall time
-must agree to ``--rtol`` relative to the largest magnitude of that column in the reference;
-columns renamed since are compared under their new name.
+is compared relative to the largest magnitude of that column in the reference; columns renamed
+since are compared under their new name.
 
-    python benchmarks/compare_reference.py [--cases demo seed002_lpc ...] [--rtol 1e-6]
+Two tolerances: up to the first remesh every row must agree to ``--rtol`` (1e-6). A remesh
+hands the electrode polylines to Gmsh, whose frontal mesher turns a round-off difference of its
+input into a different mesh (measured: polylines that differ by 4.5e-14 um give interior nodes
+that differ by 8.6e-3 um). The coefficient fields of today's forms (DG0/P1 functions instead of
+literal constants) change the round-off of the assembled residual, so after the first remesh the
+rows agree only to the mesher's sensitivity; ``--rtol-after-remesh`` (1e-3) bounds that. The
+old engine itself shows the same spread: with the surface energy perturbed by 1e-14 (relative)
+its demo run differs from its own reference by 8.0e-5 (this engine: 8.3e-5).
+
+    python benchmarks/compare_reference.py [--cases demo seed002_lpc ...]
 
 Exit status 0 when every case agrees, 1 otherwise. Prints one line per case with the worst
-column and its relative difference, and the wall time of the run.
+column and its relative difference before and after the first remesh, and the wall time.
 """
 
 from __future__ import annotations
@@ -40,8 +49,10 @@ def read_columns(path: Path) -> dict[str, np.ndarray]:
     return upgrade_metrics(cols)
 
 
-def compare(new: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> tuple[str, float]:
-    """Worst column and its relative difference (inf if the row counts differ)."""
+def compare(
+    new: dict[str, np.ndarray], ref: dict[str, np.ndarray], rows: slice = slice(None)
+) -> tuple[str, float]:
+    """Worst column and its relative difference over ``rows`` (inf if row counts differ)."""
     worst, worst_err = "", 0.0
     for name, expected in ref.items():
         if name == "wall_time_s":
@@ -53,7 +64,7 @@ def compare(new: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> tuple[str
         scale = max(
             float(np.nanmax(np.abs(expected))) if np.any(~np.isnan(expected)) else 0, 1e-300
         )
-        diff = np.where(both_nan, 0.0, np.abs(got - expected))
+        diff = np.where(both_nan, 0.0, np.abs(got - expected))[rows]
         err = float(np.max(diff)) / scale if diff.size else 0.0
         if not np.isfinite(err):
             err = float("inf")
@@ -66,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the cases and report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
-    parser.add_argument("--rtol", type=float, default=1e-6)
+    parser.add_argument("--rtol", type=float, default=1e-6, help="before the first remesh")
+    parser.add_argument("--rtol-after-remesh", type=float, default=1e-3)
     args = parser.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,13 +89,17 @@ def main(argv: list[str] | None = None) -> int:
             wall = time.perf_counter() - t0
             new = read_columns(Path(tmp) / name / "metrics.csv")
             ref = read_columns(REFERENCE_DIR / f"{name}.csv")
-            column, err = compare(new, ref)
-            good = err <= args.rtol
+            remeshed = np.flatnonzero(ref["remesh_count"] > 0)
+            first = int(remeshed[0]) if remeshed.size else len(ref["time_s"])
+            col_a, err_a = compare(new, ref, slice(0, first))
+            col_b, err_b = compare(new, ref, slice(first, None))
+            good = err_a <= args.rtol and err_b <= args.rtol_after_remesh
             ok &= good
             print(
-                f"{name:20s} {result.status:10s} rows {len(new['time_s']):4d}/"
-                f"{len(ref['time_s']):4d}  worst {column or '-':32s} {err:9.2e}  "
-                f"{'ok' if good else 'DIFFERS'}  wall {wall:6.1f} s",
+                f"{name:18s} {result.status:9s} rows {len(new['time_s']):4d}/"
+                f"{len(ref['time_s']):4d}  before remesh {err_a:8.1e} ({col_a or '-'})  "
+                f"after {err_b:8.1e} ({col_b or '-'})  {'ok' if good else 'DIFFERS'}  "
+                f"wall {wall:5.1f} s",
                 flush=True,
             )
     return 0 if ok else 1

@@ -43,9 +43,10 @@ from _common import (  # noqa: E402
     SEED_CELL,
     SEED_CELL_AREA_UM2,
     StepSummary,
-    TimedSimulation,
+    StepTimer,
     loglog_slope,
     machine_line,
+    run_timed,
     say,
     scratch_dir,
     summarise,
@@ -103,12 +104,9 @@ def uniform_size_um(unknowns: float) -> float:
     return math.sqrt(2.0 * SEED_CELL_AREA_UM2 / (math.sqrt(3.0) * vertices))
 
 
-def timed_run(comm: MPI.Comm, data: dict[str, Any], out_dir: Path) -> tuple[TimedSimulation, str]:
-    """Run a benchmark case; returns the simulation (its last state kept) and the run status."""
-    cfg = config_from_dict(data)
-    sim = TimedSimulation(cfg, out_dir, comm, write_frames=False)
-    result = sim.run()
-    return sim, result.status
+def timed_run(comm: MPI.Comm, data: dict[str, Any], out_dir: Path) -> tuple[StepTimer, str]:
+    """Run a benchmark case; returns the step timer (last state kept) and the run status."""
+    return run_timed(comm, config_from_dict(data), out_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,7 +127,7 @@ def ratio_benchmark(comm: MPI.Comm, args: argparse.Namespace, scratch: Path) -> 
         )
         sim, status = timed_run(comm, data, scratch / f"ratio_{solver}")
         s = summarise(sim, status)
-        lin = time_linear_solve(sim.state.problem, sim.solver_settings, repeats=args.repeats)
+        lin = time_linear_solve(sim.state.problem, sim.settings, repeats=args.repeats)
         rows.append(
             {
                 "solver": solver,

@@ -26,7 +26,8 @@ from typing import IO, Any
 from lidendrite import __version__
 from lidendrite.config import Config, config_hash, load_config
 from lidendrite.errors import ConfigError, LidendriteError
-from lidendrite.materials import PRESETS, derived_quantities
+from lidendrite.case import Case
+from lidendrite.materials import PRESETS
 
 __all__ = ["build_parser", "config_warnings", "main"]
 
@@ -150,7 +151,7 @@ def _mesh_report(cfg: Config) -> str:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides or ())
-    derived = derived_quantities(cfg)
+    derived = Case.from_config(cfg).derived  # no mesh, no DOLFINx
     el = cfg.electrolyte
     source = f"preset {el.preset}" if el.preset else "given transport properties"
     _echo(f"{args.config}: valid (config hash {config_hash(cfg)})")
@@ -194,7 +195,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from lidendrite.logs import setup_logging
 
     setup_logging(_comm(), logging.WARNING if args.quiet else logging.INFO)
-    result = simulation.run(cfg, out_dir=out_dir, comm=_comm())
+    if args.isolate:
+        result = simulation.run(cfg, out_dir=out_dir, comm=_comm(), catch_errors=True)
+    else:
+        result = simulation.run(cfg, out_dir=out_dir, comm=_comm())
     status = str(getattr(result, "status", "failed"))
     _echo(f"lidendrite: run {status}")
     return RUN_EXIT_CODES.get(status, 1)
@@ -287,6 +291,12 @@ def build_parser() -> argparse.ArgumentParser:
     config_args(p)
     p.add_argument("--out", type=Path, default=None, help="output directory (output.dir)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--isolate",
+        action="store_true",
+        help="end the case with status 'failed' (reason in status.json, traceback in run.log) "
+        "on any unexpected error instead of aborting the MPI job (for sweeps)",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("check", help="validate a configuration and print derived quantities")

@@ -108,9 +108,9 @@ class Recorder:
     def append_log(self, text: str) -> None:
         """Append raw text (a traceback) to ``run.log`` (rank 0)."""
         if self.rank0 and self._log_handler is not None:
+            stream = self._log_handler.stream
+            stream.write(text if text.endswith("\n") else text + "\n")
             self._log_handler.flush()
-            with open(self.out_dir / "run.log", "a") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
 
     # -- tables ---------------------------------------------------------------------------
     def metrics(self, row: dict[str, float]) -> None:

@@ -1,0 +1,124 @@
+"""The front motion as pure NumPy: Faraday-consistent steps, spacing, cleaning (no DOLFINx).
+
+References are written here from the geometry: a flat front under a uniform current advances by
+exactly step × i; the swept area equals ∫ step ds; a resampled front keeps its area.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lidendrite.geometry.polyline import polyline_normals
+from lidendrite.moving.front import (
+    area_under,
+    arc_fraction,
+    clean_front,
+    front_step,
+    keep_spacing,
+    mean_height,
+    rms_height,
+)
+
+pytestmark = pytest.mark.serial
+
+
+def _bump(n=81, width=4.0, height=0.3):
+    x = np.linspace(0.0, width, n)
+    return np.column_stack([x, height * np.exp(-((x - width / 2) ** 2) / 0.3)])
+
+
+def test_importing_the_front_needs_no_dolfinx():
+    code = (
+        "import sys, lidendrite.moving.front, lidendrite.case; "
+        "print('dolfinx' in sys.modules, 'petsc4py' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_flat_front_uniform_current_advances_by_step_times_current():
+    xy = np.column_stack([np.linspace(0, 2, 21), np.zeros(21)])
+    normals = polyline_normals(xy, side=+1)
+    d = front_step(
+        xy, normals, np.full(21, 3.0), step_per_current=0.01, width_um=2.0, side=+1, periodic=False
+    )
+    assert np.allclose(d[:, 0], 0.0, atol=1e-15)
+    assert np.allclose(d[:, 1], 0.03, rtol=1e-13)
+
+
+@pytest.mark.parametrize("side", [+1, -1])
+def test_swept_area_equals_faraday_volume(side):
+    xy = _bump()
+    if side == -1:
+        xy = xy * [1, -1] + [0, 5.0]  # a counter electrode above the electrolyte
+    normals = polyline_normals(xy, side=side)
+    rng = np.random.default_rng(3)
+    current = 1.0 + 0.5 * rng.random(len(xy))
+    step = 0.002
+    d = front_step(
+        xy, normals, current, step_per_current=step, width_um=4.0, side=side, periodic=False
+    )
+    swept = area_under(xy + d) - area_under(xy)
+    ds = np.hypot(*np.diff(xy, axis=0).T)
+    faraday = side * np.sum(0.5 * (current[1:] + current[:-1]) * step * ds)
+    assert swept == pytest.approx(faraday, rel=1e-12)
+
+
+def test_galvanostatic_shift_matches_the_applied_mean():
+    xy = _bump()
+    normals = polyline_normals(xy, side=+1)
+    current = np.linspace(0.5, 1.5, len(xy))
+    d = front_step(
+        xy,
+        normals,
+        current,
+        step_per_current=1e-3,
+        width_um=4.0,
+        side=+1,
+        periodic=False,
+        applied_mean=2.0,
+    )
+    # the swept area is the applied charge: W × applied × step
+    assert area_under(xy + d) - area_under(xy) == pytest.approx(4.0 * 2.0 * 1e-3, rel=1e-12)
+
+
+def test_keep_spacing_restores_relative_arc_length():
+    xy = _bump()
+    moved = xy + np.column_stack([0.05 * np.sin(xy[:, 0] * 3), 0.02 * np.cos(xy[:, 0])])
+    out = keep_spacing(xy, moved)
+    assert np.allclose(arc_fraction(out), arc_fraction(xy), atol=2e-3)
+    assert np.allclose(out[[0, -1]], moved[[0, -1]])
+
+
+def test_clean_front_keeps_the_area_and_spacing():
+    xy = _bump(n=333)
+    out = clean_front(xy, 0.05)
+    assert area_under(out) == pytest.approx(area_under(xy), rel=1e-12)
+    seg = np.hypot(*np.diff(out, axis=0).T)
+    assert seg.max() <= 0.05 + 1e-12
+
+
+def test_periodic_ends_move_alike():
+    x = np.linspace(0, 2, 41)
+    xy = np.column_stack([x, 0.1 * np.cos(np.pi * x)])
+    normals = polyline_normals(xy, side=+1, periodic=True)
+    d = front_step(
+        xy,
+        normals,
+        1 + 0.3 * np.cos(np.pi * x),
+        step_per_current=0.01,
+        width_um=2.0,
+        side=+1,
+        periodic=True,
+    )
+    assert np.array_equal(d[0], d[-1])
+
+
+def test_heights():
+    x = np.linspace(0, 2, 2001)
+    xy = np.column_stack([x, 1.0 + 0.2 * np.sin(np.pi * x)])
+    m = mean_height(xy, 2.0)
+    assert m == pytest.approx(1.0, abs=1e-9)
+    assert rms_height(xy, 2.0, m) == pytest.approx(0.2 / np.sqrt(2), rel=1e-5)
