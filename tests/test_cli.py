@@ -319,7 +319,10 @@ def test_demo_config_passes_check(comm, capsys):
         # the demo runs near the limiting current (0.9 i_lim) and plates ~4.8 um of Li
         assert 0.85 < _value_of(out, "current_ratio") < 0.95
         assert 4.0 < _value_of(out, "plated_thickness") < 6.0
-        assert "no warnings" in out
+        # the one warning: the demo's shapes are qualitative (the neutral wavelength of the
+        # surface carries fewer than 8 elements; the config says so)
+        warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+        assert len(warnings) == 1 and "neutral wavelength" in warnings[0]
 
 
 def test_presets_lists_all(comm, capsys):

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from lidendrite import __version__
+from lidendrite.case import Case
 from lidendrite.config import Config, config_hash, load_config
 from lidendrite.errors import ConfigError, LidendriteError
-from lidendrite.case import Case
 from lidendrite.materials import PRESETS
 
 __all__ = ["build_parser", "config_warnings", "main"]
@@ -112,6 +112,19 @@ def config_warnings(cfg: Config, derived: dict[str, tuple[float, str, str]]) -> 
             f"mesh.size_at_anode_um = {h:g}: fewer than 10 elements per wavelength "
             f"({anode.wavelength_um:g} um)"
         )
+    per_lambda = derived.get("elements_per_neutral_wavelength")
+    if cfg.numerics.moving_boundary and per_lambda is not None:
+        from lidendrite.stability import MIN_ELEMENTS_PER_NEUTRAL_WAVELENGTH as need
+
+        if per_lambda[0] < need:
+            lam = derived["neutral_wavelength"][0]
+            out.append(
+                f"mesh.size_at_anode_um = {h:g}: {per_lambda[0]:.2g} elements on the neutral "
+                f"wavelength ({lam:.3g} um; fastest growing "
+                f"{derived['fastest_wavelength'][0]:.3g} um): shapes below a few wavelengths "
+                f"depend on the mesh; use size_at_anode_um <= {lam / need:.2g} for "
+                f"{need:g} elements per wavelength"
+            )
     every = cfg.output.every_s
     if every is not None and every > cfg.total_duration_s:
         out.append(

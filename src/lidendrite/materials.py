@@ -25,6 +25,7 @@ from lidendrite.presets import (
     Preset,
     get_preset,
 )
+from lidendrite.stability import linear_stability
 
 if TYPE_CHECKING:
     from lidendrite.config import Config, ElectrolyteConfig, KineticsConfig
@@ -214,4 +215,41 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
             "net Li thickness plated over the protocol",
         ),
     }
+    plating = next((i for i in currents if i > 0.0), None)
+    stab = None
+    if plating is not None:
+        stab = linear_stability(
+            current_A_per_m2=plating,
+            limiting_current_A_per_m2=i_lim,
+            salt_concentration_mol_per_m3=c0,
+            diffusivity_cation_m2_per_s=tp.diffusivity_cation_m2_per_s,
+            exchange_current_A_per_m2=i0,
+            alpha_anodic=kin.alpha_anodic,
+            alpha_cathodic=kin.alpha_cathodic,
+            surface_energy_J_per_m2=kin.surface_energy_J_per_m2,
+            molar_volume_m3_per_mol=omega,
+            temperature_K=temperature,
+            depth_m=length_m,
+            width_m=cfg.cell.width_um * 1e-6,
+        )
+    if stab is not None:
+        h = cfg.mesh.size_at_anode_um
+        lam_n, lam_f = stab.neutral_wavelength_m * 1e6, stab.fastest_wavelength_m * 1e6
+        out |= {
+            "capillary_length": (stab.capillary_length_m * 1e9, "nm", "gamma Omega / (R T)"),
+            "neutral_wavelength": (lam_n, "um", "shorter wavelengths decay (first plating step)"),
+            "fastest_wavelength": (lam_f, "um", "fastest-growing wavelength of a flat surface"),
+            "fastest_growth_rate": (
+                stab.fastest_growth_rate_per_s,
+                "1/s",
+                "its amplitude growth rate (linear stability)",
+            ),
+            "transport_ratio": (
+                stab.transport_ratio,
+                "-",
+                "K / (F D+ k~) there: << 1 kinetics-, >~ 1 transport-limited",
+            ),
+            "elements_per_neutral_wavelength": (lam_n / h, "-", "neutral wavelength / mesh size"),
+            "elements_per_fastest_wavelength": (lam_f / h, "-", "fastest wavelength / mesh size"),
+        }
     return out
