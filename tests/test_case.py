@@ -60,7 +60,7 @@ def test_scaled_coefficients_reproduce_si_values():
     assert i0 == pytest.approx(7.0, rel=1e-12)
     # the current scale is F D_ref c0 / L with L = 1 um
     assert s.current_A_per_m2 == pytest.approx(FARADAY * d_plus * 1000.0 / 1e-6, rel=1e-12)
-    assert case.control_scaled(case.segments[1]) * s.current_A_per_m2 == pytest.approx(-1.0)
+    assert case.controls_scaled[1] * s.current_A_per_m2 == pytest.approx(-1.0)
 
 
 def test_schedule_flags_and_derived_numbers():

@@ -73,6 +73,8 @@ class Case:
     electrodes: tuple[ElectrodeCoefficients, ...]
     segments: tuple[Segment, ...]
     frame_interval_s: float
+    controls_scaled: tuple[float, ...]
+    """The applied current or voltage of each segment, scaled (what the solver's control holds)."""
     counter_is_lithium: bool
     galvanostatic: bool
     moving: bool
@@ -123,6 +125,13 @@ class Case:
         )
         segments = tuple(schedule(protocol_steps(cfg), 1))
         t_end = segments[-1].end_s
+        galvanostatic = cfg.operation.mode == "galvanostatic"
+        controls = tuple(
+            seg.current_density_A_per_m2 / scaling.current_A_per_m2
+            if galvanostatic
+            else seg.voltage_V / scaling.thermal_voltage_V
+            for seg in segments
+        )
         return cls(
             config=cfg,
             config_hash=config_hash(cfg),
@@ -133,8 +142,9 @@ class Case:
             electrodes=electrodes,
             segments=segments,
             frame_interval_s=cfg.output.every_s or t_end / 40.0,
+            controls_scaled=controls,
             counter_is_lithium=lithium_counter,
-            galvanostatic=cfg.operation.mode == "galvanostatic",
+            galvanostatic=galvanostatic,
             moving=bool(cfg.numerics.moving_boundary),
             periodic=cfg.cell.sides == "periodic",
             derived=materials.derived_quantities(cfg),
@@ -173,16 +183,6 @@ class Case:
     def scaled_time(self, time_s: float) -> float:
         """Seconds → scaled time."""
         return time_s / self.scaling.time_s
-
-    def control_scaled(self, segment: Segment) -> float:
-        """The control value of a protocol segment in scaled units (current or voltage)."""
-        if self.galvanostatic:
-            return segment.current_density_A_per_m2 / self.scaling.current_A_per_m2
-        return segment.voltage_V / self.scaling.thermal_voltage_V
-
-    def control_SI(self, segment: Segment) -> float:
-        """The control value of a protocol segment in SI (A/m² or V)."""
-        return segment.current_density_A_per_m2 if self.galvanostatic else segment.voltage_V
 
     def summary(self) -> dict[str, object]:
         """What is written into ``config.resolved.yaml`` about the resolved case."""

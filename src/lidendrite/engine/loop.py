@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mpi4py import MPI
+
 import numpy as np
 
 from lidendrite.case import Case
@@ -50,7 +52,9 @@ class RunResult:
 class Stepper:
     """Runs one Case through its protocol (collective over the mesh communicator)."""
 
-    def __init__(self, case: Case, recorder: Recorder, comm, callbacks: CallbackList):
+    def __init__(
+        self, case: Case, recorder: Recorder, comm: MPI.Comm, callbacks: CallbackList
+    ) -> None:
         num = case.config.numerics
         self.case = case
         self.recorder = recorder
@@ -119,7 +123,7 @@ class Stepper:
         i_guess = (first.current_density_A_per_m2 or 0.0) if case.galvanostatic else 0.0
         self.state.initial_guess(i_guess)
         # t = 0: solve the initial (consistent) state with a tiny step so that φ and V match.
-        self.state.problem.control.value = case.control_scaled(first)
+        self.state.problem.control.value = case.controls_scaled[0]
         ok, _, _ = self.solve_step(num.dt_min_s, None, order=1, move=False)
         if not ok:
             raise SolverError(
@@ -138,7 +142,7 @@ class Stepper:
         while self.time_s < t_end - eps:
             k = segment_at(list(case.segments), self.time_s, eps)
             seg = case.segments[k]
-            self.state.problem.control.value = case.control_scaled(seg)
+            self.state.problem.control.value = case.controls_scaled[k]
             if k != segment_index:
                 segment_index = k
                 order, dt_prev = 1, None  # restart BDF at a jump of the control

@@ -74,7 +74,9 @@ def remeshed_state(
     return new
 
 
-def transfer(pairs, padding: float) -> None:
+def transfer(
+    pairs: list[tuple[dolfinx.fem.Function, dolfinx.fem.Function]], padding: float
+) -> None:
     """Interpolate P1 fields onto a non-matching mesh (collective).
 
     ``pairs`` are (new, old) functions; all new ones share one mesh and element, and so do the old

@@ -116,7 +116,7 @@ def gather_frame(
     )
 
 
-def _tagged_facets(state: MeshState):
+def _tagged_facets(state: MeshState) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Tagged facets as global node pairs, gathered on rank 0."""
     mesh = state.mesh
     fdim = mesh.topology.dim - 1
@@ -154,7 +154,9 @@ class VTXSegments:
         self._state_id: int | None = None
         self._functions: dict[str, dolfinx.fem.Function] = {}
 
-    def write(self, state: MeshState, arrays: dict[str, np.ndarray], time_s: float, segment: int):
+    def write(
+        self, state: MeshState, arrays: dict[str, np.ndarray], time_s: float, segment: int
+    ) -> None:
         """Append the fields to the segment file of ``state`` (opens it on first use)."""
         if self._state_id != id(state):
             self.close()

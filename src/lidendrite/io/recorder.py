@@ -39,7 +39,7 @@ class Recorder:
     def __init__(
         self,
         out_dir: Path,
-        comm,
+        comm: Any,
         resolved: dict[str, Any],
         *,
         frames: bool = True,

@@ -39,7 +39,12 @@ class CoefficientFields:
     front_speed: float
 
 
-def build_coefficients(mesh, cell_tags, facet_tags, case: Case) -> CoefficientFields:
+def build_coefficients(
+    mesh: dolfinx.mesh.Mesh,
+    cell_tags: dolfinx.mesh.MeshTags,
+    facet_tags: dolfinx.mesh.MeshTags,
+    case: Case,
+) -> CoefficientFields:
     """Fill the coefficient fields of ``mesh`` from its tags and the Case (collective-free)."""
     cell = mesh.basix_cell()
     dg0 = dolfinx.fem.functionspace(mesh, basix.ufl.element("DG", cell.name, 0))
