@@ -14,12 +14,24 @@ Butler–Volmer kinetics. With a reservoir counter electrode the boundary holds 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import ufl
 
 from lidendrite.physics.kinetics import overpotential, plating_current
-from lidendrite.physics.transport import anion_balance, charge_balance
-from lidendrite.scaling import CellParameters
+from lidendrite.physics.transport import Expr, anion_balance, charge_balance
+
+
+class Coefficients(Protocol):
+    """Scaled coefficients: numbers (:class:`~lidendrite.scaling.CellParameters`) or fields."""
+
+    d_cation: Expr
+    d_anion: Expr
+    c_fixed: Expr
+    exchange_current: Expr
+    alpha_anodic: float
+    alpha_cathodic: float
+    capillary: float
 
 
 @dataclass
@@ -39,7 +51,9 @@ class Electrode:
     c_fixed: ufl.core.expr.Expr | float | None = None
 
 
-def electrode_current(c, phi, electrode: Electrode, params: CellParameters):
+def electrode_current(
+    c: Expr, phi: Expr, electrode: Electrode, params: Coefficients
+) -> ufl.core.expr.Expr:
     """Scaled plating current density at an electrode (UFL expression)."""
     eta = overpotential(
         electrode.phi_s, phi, capillary=params.capillary, curvature=electrode.curvature
@@ -60,20 +74,20 @@ def electrode_current(c, phi, electrode: Electrode, params: CellParameters):
 
 
 def cell_residual(
-    c,
-    phi,
-    V,
-    tests,
-    params: CellParameters,
+    c: Expr,
+    phi: Expr,
+    V: Expr,
+    tests: tuple[ufl.Argument, ufl.Argument, ufl.Argument],
+    params: Coefficients,
     *,
     ds: ufl.Measure,
-    storage_term,
+    storage_term: Expr,
     anode: Electrode,
     counter: Electrode | None,
     galvanostatic: bool,
-    control,
-    width_over_length,
-    mesh_velocity=None,
+    control: Expr,
+    width_over_length: Expr,
+    mesh_velocity: Expr | None = None,
     anions_mobile: bool = True,
 ) -> list[ufl.Form]:
     """Residual forms ``[anion balance, charge balance, cell control]``.

@@ -16,12 +16,17 @@ from __future__ import annotations
 import numpy as np
 import ufl
 
+#: What these functions accept and return: UFL expressions, NumPy arrays or numbers.
+Value = ufl.core.expr.Expr | np.ndarray | float
 
-def _exp(x):
+
+def _exp(x: Value) -> Value:
     return ufl.exp(x) if isinstance(x, ufl.core.expr.Expr) else np.exp(x)
 
 
-def overpotential(phi_s, phi, *, capillary: float = 0.0, curvature=None):
+def overpotential(
+    phi_s: Value, phi: Value, *, capillary: float = 0.0, curvature: Value | None = None
+) -> Value:
     """Scaled surface overpotential ``η = φ_s − φ + capillary·κ``."""
     eta = phi_s - phi
     if curvature is not None and capillary != 0.0:
@@ -29,7 +34,15 @@ def overpotential(phi_s, phi, *, capillary: float = 0.0, curvature=None):
     return eta
 
 
-def plating_current(c_cation, eta, *, exchange_current, alpha_anodic, alpha_cathodic, c_ref=1.0):
+def plating_current(
+    c_cation: Value,
+    eta: Value,
+    *,
+    exchange_current: Value,
+    alpha_anodic: float,
+    alpha_cathodic: float,
+    c_ref: float = 1.0,
+) -> Value:
     """Scaled Butler–Volmer plating current density (positive: Li plates)."""
     return exchange_current * (
         (c_cation / c_ref) * _exp(-alpha_cathodic * eta) - _exp(alpha_anodic * eta)

@@ -22,8 +22,11 @@ from collections.abc import Sequence
 
 import ufl
 
+#: A UFL expression or a number (coefficients may be either).
+Expr = ufl.core.expr.Expr | float
 
-def nernst_planck_flux(c: ufl.core.expr.Expr, phi: ufl.core.expr.Expr, d, z: int):
+
+def nernst_planck_flux(c: Expr, phi: Expr, d: Expr, z: int) -> ufl.core.expr.Expr:
     """Scaled Nernst–Planck flux ``−d (∇c + z c ∇φ)`` of a species of charge number ``z``."""
     return -d * (ufl.grad(c) + z * c * ufl.grad(phi))
 
@@ -33,7 +36,7 @@ def storage(
     history: Sequence[tuple[float, ufl.core.expr.Expr]],
     a0: float,
     dt: ufl.core.expr.Expr,
-):
+) -> ufl.core.expr.Expr:
     """BDF storage term ``(a₀ c + Σ aₖ c̃ₖ) / Δt``.
 
     ``history`` holds the coefficients and the earlier levels, each already pulled back onto the
@@ -48,7 +51,14 @@ def storage(
 
 
 def anion_balance(
-    c, phi, q, *, d_anion, storage_term, mesh_velocity=None, mobile: bool = True
+    c: Expr,
+    phi: Expr,
+    q: ufl.Argument,
+    *,
+    d_anion: Expr,
+    storage_term: Expr,
+    mesh_velocity: Expr | None = None,
+    mobile: bool = True,
 ) -> ufl.Form:
     """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions.
 
@@ -63,7 +73,16 @@ def anion_balance(
     return storage_term * q * ufl.dx - ufl.inner(flux, ufl.grad(q)) * ufl.dx
 
 
-def charge_balance(c, phi, r, *, d_cation, d_anion, c_fixed, electrode_terms) -> ufl.Form:
+def charge_balance(
+    c: Expr,
+    phi: Expr,
+    r: ufl.Argument,
+    *,
+    d_cation: Expr,
+    d_anion: Expr,
+    c_fixed: Expr,
+    electrode_terms: ufl.Form,
+) -> ufl.Form:
     """Weak charge balance ``−∫ (N₊ − N₋)·∇r + Σ ∫_Γ i_p r ds = 0``.
 
     ``electrode_terms`` is a form ``Σ_Γ ∫ i_p r ds`` with ``i_p`` the scaled plating current density
@@ -74,7 +93,9 @@ def charge_balance(c, phi, r, *, d_cation, d_anion, c_fixed, electrode_terms) ->
     return -ufl.inner(cation - anion, ufl.grad(r)) * ufl.dx + electrode_terms
 
 
-def current_density(c, phi, *, d_cation, d_anion, c_fixed):
+def current_density(
+    c: Expr, phi: Expr, *, d_cation: Expr, d_anion: Expr, c_fixed: Expr
+) -> ufl.core.expr.Expr:
     """Scaled ionic current density ``N₊ − N₋`` (multiply by the current scale for A/m²)."""
     cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
     anion = nernst_planck_flux(c, phi, d_anion, -1)
