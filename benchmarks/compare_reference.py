@@ -14,6 +14,13 @@ rows agree only to the mesher's sensitivity; ``--rtol-after-remesh`` (1e-3) boun
 old engine itself shows the same spread: with the surface energy perturbed by 1e-14 (relative)
 its demo run differs from its own reference by 8.0e-5 (this engine: 8.3e-5).
 
+Since then the remesh transfer carries the electrolyte along with the growth (it used to
+interpolate at fixed points and renormalise, which removed ~0.5 % of the salt at every remesh):
+a deliberate change of the results after the first remesh. Rows after it are therefore
+reported, not judged, unless ``--rtol-after-remesh`` is given. Measured at the architecture
+commit (before that fix): after the first remesh demo 8.3e-5, showcase 5.7e-5, seed-002 pair
+≤ 8e-11; before it ≤ 1e-10 everywhere.
+
     python benchmarks/compare_reference.py [--cases demo seed002_lpc ...]
 
 Exit status 0 when every case agrees, 1 otherwise. Prints one line per case with the worst
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--rtol", type=float, default=1e-6, help="before the first remesh")
-    parser.add_argument("--rtol-after-remesh", type=float, default=1e-3)
+    parser.add_argument("--rtol-after-remesh", type=float, default=None)
     args = parser.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             first = int(remeshed[0]) if remeshed.size else len(ref["time_s"])
             col_a, err_a = compare(new, ref, slice(0, first))
             col_b, err_b = compare(new, ref, slice(first, None))
-            good = err_a <= args.rtol and err_b <= args.rtol_after_remesh
+            limit_b = args.rtol_after_remesh
+            good = err_a <= args.rtol and (limit_b is None or err_b <= limit_b)
             ok &= good
             print(
                 f"{name:18s} {result.status:9s} rows {len(new['time_s']):4d}/"

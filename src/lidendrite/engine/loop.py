@@ -29,7 +29,7 @@ from lidendrite.errors import SolverError
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.recorder import Recorder
-from lidendrite.moving.front import mean_height, remove_loops
+from lidendrite.moving.front import area_under, mean_height, remove_loops
 from lidendrite.solver.control import StepController
 from lidendrite.solver.problem import SolverSettings
 from lidendrite.solver.protocol import segment_at
@@ -236,8 +236,9 @@ class Stepper:
             if remeshed:
                 t0 = time.perf_counter()
                 max_step = max(float(np.abs(d).max()) for d in steps.values())
+                shift = (area_under(moved["anode"]) - area_under(st.anode.xy)) / self.case.width_um
                 self.state = remeshed_state(
-                    old_state, self.settings, untangled, moved.get("counter"), max_step
+                    old_state, self.settings, untangled, moved.get("counter"), max_step, shift
                 )
                 self.timings_s["remesh"] += time.perf_counter() - t0
                 order, dt_prev = 1, None

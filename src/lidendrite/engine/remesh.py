@@ -33,11 +33,20 @@ def remeshed_state(
     anode_xy: np.ndarray,
     counter_xy: np.ndarray | None,
     max_step_um: float,
+    shift_um: float = 0.0,
 ) -> MeshState:
     """A new mesh bounded by the given electrode polylines, with the fields transferred.
 
-    The salt is renormalised so that the mobile-anion inventory is unchanged; the relative
-    correction is kept in ``pending_correction`` of the new state.
+    The step that triggers the remesh also displaces the electrolyte by the mean growth of the
+    anode, ``shift_um`` (on a moving mesh the ALE terms do this): the fields are carried along,
+    the new value at ``x`` is the old one at ``x − shift``. Without it the transfer would swap a
+    depleted slab at the anode for an enriched one at the counter electrode and the
+    renormalisation below would always remove salt.
+
+    The salt is then renormalised to the mobile-anion inventory the new domain should hold: all
+    of it between two Li electrodes (the counter recedes by what the anode gains), minus the
+    slab of bulk electrolyte (c = c₀) pushed out through a reservoir counter electrode. The
+    relative correction is kept in ``pending_correction`` of the new state.
     """
     case = old.case
     cfg = case.config
@@ -61,10 +70,20 @@ def remeshed_state(
     new = MeshState(case, cell_mesh, settings)
     # New nodes lie inside the old mesh or at most one boundary step outside it.
     padding = 1.5 * max_step_um + 1e-3 * h
-    transfer([(new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)], padding)
+    target = anion_inventory(old)
+    if not case.counter_is_lithium:
+        target -= shift_um * case.width_um  # bulk electrolyte (c = 1) leaves the cell
+    x_old = old.mesh.geometry.x
+    saved = x_old.copy()
+    x_old[:, 1] += shift_um
+    try:
+        pairs = [(new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)]
+        transfer(pairs, padding + abs(shift_um))
+    finally:
+        x_old[:] = saved
     new.problem.v.x.array[:] = old.cell_voltage_scaled()
     new.problem.control.value = old.problem.control.value
-    ratio = anion_inventory(old) / anion_inventory(new)
+    ratio = target / anion_inventory(new)
     c_fixed = case.params.c_fixed
     c = new.problem.c.x.array
     c[:] = (c + c_fixed) * ratio - c_fixed
