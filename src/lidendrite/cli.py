@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from lidendrite import __version__
+from lidendrite.case import Case
 from lidendrite.config import Config, config_hash, load_config
 from lidendrite.errors import ConfigError, LidendriteError
-from lidendrite.case import Case
 from lidendrite.materials import PRESETS
 
 __all__ = ["build_parser", "config_warnings", "main"]

@@ -221,7 +221,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _combinations(spec: SweepSpec) -> list[dict[str, Any]]:
     keys = list(spec.axes)
     if spec.mode == "zip":
-        rows = [dict(zip(keys, vals, strict=True)) for vals in zip(*spec.axes.values())]
+        rows = [
+            dict(zip(keys, vals, strict=True)) for vals in zip(*spec.axes.values(), strict=True)
+        ]
     else:
         rows = [
             dict(zip(keys, vals, strict=True)) for vals in itertools.product(*spec.axes.values())
