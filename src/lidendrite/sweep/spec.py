@@ -194,8 +194,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if not isinstance(fixed, dict):
         raise ConfigError("set: must be a mapping of dotted keys to values")
     base = copy.deepcopy(base)
-    _expand_shorthand(base)
-    for key, value in fixed.items():
+    for key, value in fixed.items():  # before the shorthand is expanded: operation.duration_s
         _set(base, str(key), value)
     _expand_shorthand(base)
     seen: set[str] = set()

@@ -33,7 +33,13 @@ import numpy as np
 from lidendrite.sweep.spec import CaseSpec, show_value
 from lidendrite.sweep.state import case_state, failure_reason, read_json, read_record
 
-__all__ = ["HEADLINE_COLUMNS", "headline_outputs", "read_table", "write_tables"]
+__all__ = [
+    "HEADLINE_COLUMNS",
+    "headline_outputs",
+    "read_metrics",
+    "read_table",
+    "write_tables",
+]
 
 #: Headline outputs of a case, in the order of ``summary.csv``.
 HEADLINE_COLUMNS = (
@@ -50,7 +56,8 @@ HEADLINE_COLUMNS = (
 )
 
 
-def _metrics(path: Path) -> dict[str, np.ndarray]:
+def read_metrics(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a ``metrics.csv`` as float arrays (empty when the file is missing)."""
     try:
         with open(path, newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -75,7 +82,7 @@ def _last(m: dict[str, np.ndarray], key: str) -> float:
 
 def headline_outputs(run_dir: Path) -> dict[str, float]:
     """The headline outputs of one run directory (NaN where a value is not available)."""
-    m = _metrics(run_dir / "metrics.csv")
+    m = read_metrics(run_dir / "metrics.csv")
     status = read_json(run_dir / "status.json") or {}
     out = dict.fromkeys(HEADLINE_COLUMNS, math.nan)
     out["tip_height_above_mean_um"] = _last(m, "tip_height_um") - _last(m, "mean_height_um")
