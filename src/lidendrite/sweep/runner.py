@@ -166,6 +166,10 @@ class SweepRunner:
     def _prepare(self, case_id: str, record: dict[str, Any]) -> bool:
         """Make the case directory ready; whether the run resumes from checkpoints."""
         _reap_orphan(record, self.opt.grace_s)
+        if record["attempts"] and record["attempts"][-1].get("outcome") == "running":
+            record["attempts"][-1].update(
+                outcome="interrupted", reason="the sweep that ran it was killed"
+            )
         case_dir = self.out / "cases" / case_id
         if (case_dir / "checkpoints").is_dir() and run_supports_resume():
             return True
