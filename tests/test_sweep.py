@@ -303,3 +303,24 @@ def test_plot_and_gallery_of_a_sweep(grid_sweep, tmp_path):
     args = ["render", str(out), "--grid", "--streamlines", "0", "--size", "200x150"]
     assert main([*args, "--out", str(tmp_path / "grid")]) == 0
     assert (tmp_path / "grid" / "grid_flux.png").stat().st_size > 0
+
+
+def test_rerun_resumes_from_checkpoints_or_moves_the_attempt_aside(tmp_path, monkeypatch):
+    from lidendrite.sweep import runner
+
+    out = tmp_path / "out"
+    sweeper = runner.SweepRunner(out, [], runner.RunOptions())
+    case = out / "cases" / "abc"
+    (case / "checkpoints").mkdir(parents=True)
+    (case / "metrics.csv").write_text("time_s\n0\n")
+    monkeypatch.setattr(runner, "run_supports_resume", lambda: True)
+    assert sweeper._prepare("abc", {"attempts": []}) is True  # `lidendrite run --resume`
+    assert (case / "metrics.csv").exists()
+    assert "--resume" in runner.case_command(out, "abc", 1, resume=True)
+    monkeypatch.setattr(runner, "run_supports_resume", lambda: False)
+    record: dict = {"attempts": [{"outcome": "running"}]}
+    assert sweeper._prepare("abc", record) is False  # no --resume: a fresh run
+    assert sorted(p.name for p in case.iterdir()) == ["attempts"]
+    assert (case / "attempts" / "1" / "metrics.csv").exists()
+    assert record["attempts"][-1]["outcome"] == "interrupted"
+    assert runner.case_command(out, "abc", 2)[1:3] == ["-n", "2"]

@@ -336,7 +336,8 @@ def add_plot_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE",
-        help="image file: .png, .svg or .pdf (required for several runs)",
+        help="image file: .png, .svg or .pdf (required for several runs); for a sweep "
+        "directory (OUT of `lidendrite sweep`): the folder of its figures (default OUT/plots)",
     )
     parser.add_argument(
         "--size",
