@@ -144,14 +144,19 @@ class SweepRunner:
         self._procs: dict[str, subprocess.Popen] = {}
         self._durations: list[float] = []
         self._signals = 0
+        self._stopped_at: float | None = None
         self.counts = {"done": 0, "running": 0, "failed": 0, "left": 0}
         self._last_line = ""
 
     # -- signals ------------------------------------------------------------------------------
     def _on_signal(self, signum: int, frame: Any) -> None:
         self._signals += 1
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
         self._stop.set()
-        sig = signal.SIGTERM if self._signals == 1 else signal.SIGKILL
+        self._signal_all(signal.SIGTERM if self._signals == 1 else signal.SIGKILL)
+
+    def _signal_all(self, sig: int) -> None:
         with self._lock:
             procs = list(self._procs.values())
         for proc in procs:
@@ -285,6 +290,9 @@ class SweepRunner:
                 self._progress(sys.stderr)
                 while pending:
                     finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                    stopped = self._stopped_at
+                    if stopped is not None and time.monotonic() - stopped > self.opt.grace_s:
+                        self._signal_all(signal.SIGKILL)  # cases that ignore SIGTERM
                     for fut in finished:
                         outcome = fut.result()
                         key = {"interrupted": "left", "failed": "failed"}.get(outcome, "done")
