@@ -239,7 +239,8 @@ def expand_cases(spec: SweepSpec) -> list[CaseSpec]:
     """The cases of a sweep, in order; ids are config hashes.
 
     Raises:
-        ConfigError: Two cases resolve to the same configuration (a repeated value).
+        ConfigError: Two cases resolve to the same configuration (a repeated value), or no
+            case is valid (the base or the fixed overrides are wrong).
     """
     cases: list[CaseSpec] = []
     by_id: dict[str, dict[str, Any]] = {}
@@ -263,4 +264,6 @@ def expand_cases(spec: SweepSpec) -> list[CaseSpec]:
             )
         by_id[case_id] = params
         cases.append(CaseSpec(case_id, params, data, cfg, error))
+    if all(c.error is not None for c in cases):  # the base itself, not a swept value
+        raise ConfigError(f"{spec.path}: no case is valid; the first: {cases[0].error}")
     return cases
