@@ -3,7 +3,8 @@
 Written into ``OUT/plots/`` (PNG and PDF of each):
 
 - ``headline_vs_<axis>``: each headline output against the first swept key, one line per value
-  of the other keys (a categorical axis when the values are not numbers);
+  of the other keys (grid) or of the repeats (zip: the other axes move with the first); a
+  categorical axis when the values are not numbers;
 - ``heatmap``: for a 2-D grid, one heat map per headline output (rows: the second key);
 - ``tip_height_vs_time``: tip height above the mean surface against time, one line per case.
 
@@ -35,11 +36,11 @@ PLOTTED_OUTPUTS = (
 )
 
 
-def sweep_axes(out: Path) -> tuple[list[str], str]:
-    """The swept keys (axes, then repeats) and the mode of a sweep directory."""
+def sweep_axes(out: Path) -> tuple[list[str], str, list[str]]:
+    """The swept keys (axes, then repeats), the mode and the repeat keys of a sweep directory."""
     data = yaml.safe_load((out / "sweep.yaml").read_text()) or {}
-    keys = [*(data.get("axes") or {}), *(data.get("repeats") or {})]
-    return keys, str(data.get("mode", "grid"))
+    repeats = list(data.get("repeats") or {})
+    return [*(data.get("axes") or {}), *repeats], str(data.get("mode", "grid")), repeats
 
 
 def _num(text: str) -> float:
@@ -92,8 +93,11 @@ def _outputs(rows: list[dict[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
-def _lines(rows: list[dict[str, str]], keys: list[str], out_dir: Path) -> list[Path]:
-    first, others = keys[0], keys[1:]
+def _lines(
+    rows: list[dict[str, str]], keys: list[str], others: list[str], out_dir: Path
+) -> list[Path]:
+    """Outputs vs ``keys[0]``, one line per value of ``others``."""
+    first = keys[0]
     pos, numeric = _positions([r[first] for r in rows])
     outputs = _outputs(rows)
     if not outputs:
@@ -112,7 +116,7 @@ def _lines(rows: list[dict[str, str]], keys: list[str], out_dir: Path) -> list[P
         ax.set_xlabel(_short(first))
         ax.set_ylabel(label)
         if not numeric:
-            ax.set_xticks(list(pos.values()), [v[:20] for v in pos], rotation=20)
+            ax.set_xticks(list(pos.values()), [v[:28] for v in pos], rotation=20)
     if others and len(groups) > 1:
         axes[0].legend(fontsize=7)
     fig.suptitle(f"sweep outputs vs {first}", fontsize=11)
@@ -153,12 +157,13 @@ def plot_sweep(out: Path, out_dir: Path | None = None) -> list[Path]:
     summary = out / "summary.csv"
     if not summary.exists():
         raise ConfigError(f"{out}: no summary.csv (run `lidendrite sweep` first)")
-    keys, mode = sweep_axes(out)
+    keys, mode, repeats = sweep_axes(out)
     rows = read_table(summary)
     if not rows:
         raise ConfigError(f"{summary}: no cases")
     target = out_dir if out_dir is not None else out / "plots"
-    written = _lines(rows, keys, target)
+    # zip: the other axes move with the first one; only repeats make separate lines
+    written = _lines(rows, keys, keys[1:] if mode == "grid" else repeats, target)
     varying = [k for k in keys if len({r[k] for r in rows}) > 1]
     if mode == "grid" and len(varying) == 2:
         written += _heatmap(rows, varying, target)
@@ -205,7 +210,7 @@ def render_sweep_grid(out: Path, args: Any) -> Path:
 
     if args.image_format == "svg":
         raise ConfigError("--grid writes png or pdf, not svg")
-    keys, _ = sweep_axes(out)
+    keys = sweep_axes(out)[0]
     rows = read_table(out / "summary.csv") if (out / "summary.csv").exists() else []
     runs, labels = [], []
     for r in rows:
