@@ -6,6 +6,8 @@ Sub-commands::
     lidendrite check CONFIG.yaml [--set key=value ...] [--no-mesh]
     lidendrite presets
     lidendrite render ...
+    lidendrite plot ...
+    lidendrite sweep SWEEP.yaml --out OUT [--jobs J] [--ranks-per-case K] ...
 
 Invalid input (a configuration error, a missing file) prints one line,
 ``lidendrite: error: <message>``, on rank 0 and exits with status 2; other lidendrite errors
@@ -324,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE")
     p.set_defaults(func=_cmd_schema)
 
+    from lidendrite.sweep import cli as sweep_cli
+
+    sweep_cli.add_parser(sub)
     _add_render(sub)
     return parser
 

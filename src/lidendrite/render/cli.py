@@ -7,11 +7,13 @@ Examples::
     lidendrite render runs/lpc --all --clim run --field concentration
     lidendrite render runs/lpc --animate mp4 --fps 15
     lidendrite render runs/lpc runs/lpc_pba --grid --out figures/
+    lidendrite render sweeps/tplus --grid   # a sweep directory: every case's final frame
 
 and the ``lidendrite plot`` sub-command (metrics of runs against time, Matplotlib)::
 
     lidendrite plot runs/lpc                # -> runs/lpc/render/plot_tip_height_um-...png
     lidendrite plot runs/lpc runs/lpc_pba --y tip_height_um --time-unit h --out tip.png
+    lidendrite plot sweeps/tplus            # a sweep directory -> sweeps/tplus/plots/*.png|pdf
 
 This module imports PyVista and Matplotlib only when a command runs.
 """
@@ -166,6 +168,11 @@ def run_render(args: argparse.Namespace) -> int:
     from lidendrite.render.rundir import require_frames
 
     runs = [Path(r) for r in args.run_dirs]
+    if args.grid and len(runs) == 1 and _is_sweep(runs[0]):
+        from lidendrite.sweep.plots import render_sweep_grid
+
+        print(render_sweep_grid(runs[0], args))
+        return 0
     frame_lists = [require_frames(r) for r in runs]  # checks every run before any work
     clim = parse_clim(args.clim)
     parse_size(args.size)
@@ -219,6 +226,12 @@ def _render_grid(
         dpi=args.dpi,
         **style,
     )
+
+
+def _is_sweep(path: Path) -> bool:
+    from lidendrite.sweep.state import is_sweep_dir
+
+    return is_sweep_dir(path)
 
 
 def _render_movie(
@@ -323,7 +336,8 @@ def add_plot_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE",
-        help="image file: .png, .svg or .pdf (required for several runs)",
+        help="image file: .png, .svg or .pdf (required for several runs); for a sweep "
+        "directory (OUT of `lidendrite sweep`): the folder of its figures (default OUT/plots)",
     )
     parser.add_argument(
         "--size",
@@ -361,6 +375,12 @@ def run_plot(args: argparse.Namespace) -> int:
     from lidendrite.render.plots import plot_metrics
 
     if not _is_root():
+        return 0
+    if len(args.run_dirs) == 1 and _is_sweep(Path(args.run_dirs[0])):
+        from lidendrite.sweep.plots import plot_sweep
+
+        for path in plot_sweep(Path(args.run_dirs[0]), args.out):
+            print(path)
         return 0
     size = None if args.size is None else parse_size(args.size)
     path = plot_metrics(
