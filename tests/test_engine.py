@@ -131,3 +131,14 @@ def test_catch_errors_isolates_a_failing_case(comm, tmp_path):
     if comm.rank == 0:
         status = json.loads((root / "raised" / "status.json").read_text())
         assert status["status"] == "failed"
+
+
+def test_anode_current_cv_of_a_sinusoidal_current():
+    from lidendrite.engine.metrics import current_cv
+
+    x = np.linspace(0.0, 4.0, 4001)
+    xy = np.column_stack([x, np.zeros_like(x)])
+    assert current_cv(xy, 2.0 + 0.3 * np.cos(np.pi * x)) == pytest.approx(
+        0.3 / 2 / np.sqrt(2), rel=1e-5
+    )
+    assert current_cv(xy, np.full_like(x, 5.0)) == pytest.approx(0.0, abs=1e-7)

@@ -56,6 +56,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("mean_height_um", "um", "mean anode height above the initial mean surface"),
     Column("roughness_rms_um", "um", "RMS height of the anode about its mean"),
     Column("tip_current_ratio", "-", "plating current at the tip / mean per unit surface"),
+    Column("anode_current_cv", "-", "coefficient of variation of the plating current on the anode"),
     Column("anode_length_um", "um", "length of the anode surface"),
     Column("anode_length_ratio", "-", "anode length / projected width"),
     Column("counter_mean_height_um", "um", "mean height of a Li counter electrode"),
@@ -75,6 +76,17 @@ class RunCounters:
     inventory_correction: float = 0.0
     li_plated_um: float = 0.0
     initial_mean_height_um: float = 0.0
+
+
+def current_cv(xy: np.ndarray, current: np.ndarray) -> float:
+    """Length-weighted standard deviation / mean of a vertex field along a polyline."""
+    ds = np.hypot(*np.diff(xy, axis=0).T)
+    mid = 0.5 * (current[1:] + current[:-1])
+    mid2 = 0.5 * (current[1:] ** 2 + current[:-1] ** 2)
+    length = float(ds.sum())
+    mean = float(np.sum(mid * ds)) / length
+    var = max(float(np.sum(mid2 * ds)) / length - mean**2, 0.0)
+    return float(np.sqrt(var) / abs(mean)) if mean != 0 else float("nan")
 
 
 def _forms(state: MeshState) -> dict[str, dolfinx.fem.Form]:
@@ -164,6 +176,7 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "mean_height_um": mean_h - counters.initial_mean_height_um,
         "roughness_rms_um": rms_height(xy, width, mean_h),
         "tip_current_ratio": float(i_nodes[tip] / i_mean) if abs(i_mean) > 0 else np.nan,
+        "anode_current_cv": current_cv(xy, i_nodes),
         "anode_length_ratio": polyline_length(xy) / width,
         "min_element_quality": min_quality(state.mesh),
         "remesh_count": counters.remesh_count,

@@ -10,11 +10,10 @@ Headline outputs of a case, from its ``metrics.csv`` and ``status.json``:
 - ``roughness_growth_rate_um_per_s``: least-squares slope of ``roughness_rms_um`` against
   ``time_s`` over the whole run;
 - ``mean_cell_voltage_V``: time average of ``cell_voltage_V`` (weighted by ``dt_s``);
-- ``anode_current_cv``: coefficient of variation of the local anode current at the end, from
-  the only statistics ``metrics.csv`` has — its range — as the standard deviation of a uniform
-  distribution over it: ``(i_anode_max - i_anode_min) / sqrt(12) / i_mean``, with the mean per
-  unit *surface* ``i_mean = anode_current_density_A_per_m2 / anode_length_ratio``. It is an
-  estimate (exact only for a uniform spread), good for ranking cases, not an exact std;
+- ``anode_current_cv``: coefficient of variation of the local plating current along the anode at
+  the end (the ``anode_current_cv`` column of metrics.csv, length-weighted). Runs written before
+  that column existed get an estimate from the range: ``(i_anode_max - i_anode_min) / sqrt(12) /
+  i_mean`` (exact only for a uniform spread), with the mean per unit *surface*;
 - ``simulated_time_s``, ``wall_time_s``, ``steps``, ``remeshes`` from ``status.json``.
 
 Both files are written atomically; Parquet too when pyarrow is installed.
@@ -101,7 +100,9 @@ def headline_outputs(run_dir: Path) -> dict[str, float]:
     ratio = _last(m, "anode_length_ratio")
     i_mean = _last(m, "anode_current_density_A_per_m2") / (ratio if ratio > 0 else 1.0)
     spread = _last(m, "i_anode_max_A_per_m2") - _last(m, "i_anode_min_A_per_m2")
-    if i_mean != 0 and math.isfinite(i_mean):
+    if "anode_current_cv" in m:
+        out["anode_current_cv"] = _last(m, "anode_current_cv")
+    elif i_mean != 0 and math.isfinite(i_mean):
         out["anode_current_cv"] = abs(spread / math.sqrt(12.0) / i_mean)
     out["simulated_time_s"] = float(status.get("time_s", _last(m, "time_s")))
     out["wall_time_s"] = float(status.get("wall_time_s", math.nan))
