@@ -98,7 +98,10 @@ def _assert_same(a: dict[str, str], b: dict[str, str], rtol: float = 1e-7) -> No
         if math.isnan(fa):
             assert math.isnan(fb), key
         else:
-            assert fb == pytest.approx(fa, rel=rtol, abs=1e-12), key
+            # a CV near zero (a nearly uniform current) amplifies solver-level differences
+            # between rank counts: compare it absolutely
+            tol = 1e-9 if key == "anode_current_cv" else 1e-12
+            assert fb == pytest.approx(fa, rel=rtol, abs=tol), key
 
 
 def _fingerprint(case_dir: Path) -> dict[str, tuple[int, str]]:
