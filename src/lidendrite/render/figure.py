@@ -70,8 +70,17 @@ def colorbar_ticks(lo: float, hi: float) -> np.ndarray:
 def _tick_labels(ticks: np.ndarray) -> list[str]:
     fmt = tick_format(nice_ticks(float(ticks[0]), float(ticks[-1])))
     inner = [fmt % t for t in ticks[1:-1]]
-    ends = [f"{t:.3g}" if abs(t) >= 1e-3 or t == 0 else f"{t:.2e}" for t in (ticks[0], ticks[-1])]
+    ends = [_end_label(float(t)) for t in (ticks[0], ticks[-1])]
     return [ends[0].replace("-", "−"), *(s.replace("-", "−") for s in inner), ends[1]]
+
+
+def _end_label(value: float) -> str:
+    """A colour-bar end: 3 significant digits, no exponent from 1e-3 to 1e6."""
+    if value == 0 or 1e-3 <= abs(value) < 100:
+        return f"{value:.3g}"
+    if 100 <= abs(value) < 1e6:
+        return f"{value:.0f}"
+    return f"{value:.2e}"
 
 
 def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:

@@ -114,9 +114,7 @@ def draw_panel(
     others = frame.cell_tags != ELECTROLYTE
     if others.any():
         tris = frame.triangles[others]
-        ax.add_collection(
-            PolyCollection(xy[tris], fc="white", ec="white", lw=0.2, rasterized=True, zorder=6)
-        )
+        ax.add_collection(PolyCollection(xy[tris], fc="white", ec="white", lw=0.2, zorder=6))
         edges = boundary_edges(tris)
         ax.add_collection(LineCollection(xy[edges], colors=OUTLINE_COLOR, lw=line_pt, zorder=7))
         info.materials = _material_names(frame, frame.cell_tags[others])
