@@ -27,14 +27,20 @@ endef
 all: install
 
 $(STAMP): pyproject.toml
-	@set -e; \
+	@set -e -o pipefail; \
 	if [ ! -x "$(VPY)" ]; then \
 	  py=$$($(find_python)) || { echo "error: no Python >= 3.12 found (tried PYTHON=, python3.13, python3.12, python3, pyenv versions). Install one or pass PYTHON=/path/to/python3.12." >&2; exit 1; }; \
 	  echo "Creating $(VENV) with $$py ($$($$py --version))"; \
 	  "$$py" -m venv $(VENV); \
 	fi; \
+	echo "[1/2] upgrading pip in $(VENV)"; \
 	$(VPY) -m pip install --quiet --upgrade pip; \
-	$(VPY) -m pip install --quiet -e ".[$(EXTRAS)]"; \
+	echo "[2/2] installing lidendrite[$(EXTRAS)] into $(VENV): DOLFINx with PETSc/MPICH (the"; \
+	echo "      dolfinx-solver-real wheel), Gmsh, PyVista/VTK, Matplotlib; a few hundred MB of"; \
+	echo "      wheels, one to a few minutes the first time (pip's progress below)"; \
+	start=$$(date +%s); \
+	$(VPY) -m pip install --progress-bar on -e ".[$(EXTRAS)]" | { grep -v '^Requirement already satisfied' || true; }; \
+	echo "installed in $$(( $$(date +%s) - start )) s"; \
 	touch $(STAMP)
 
 install: $(STAMP)

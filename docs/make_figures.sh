@@ -6,9 +6,13 @@
 #   LIDENDRITE=/path/to/lidendrite docs/make_figures.sh
 #
 # Writes
-#   docs/img/seed002_tip.png      tip height and tip current ratio vs time, LPC vs LPC@2%UCPBA
-#   docs/img/seed002_gallery.png  Li+ flux at the end of the two seed-002 runs (2 h)
-#   docs/img/demo_flux.png        Li+ flux at the end of the demo (results/demo; `make demo`)
+#   docs/img/seed002_tip.png      protrusion and tip current ratio vs time, LPC vs LPC@2%UCPBA
+#   docs/img/seed002_gallery.png  Li+ flux at the end of the two seed-002 runs (2 h), 180 mm
+#   docs/img/demo_flux.png        Li+ flux at the end of the demo (results/demo; `make demo`):
+#                                 the default still of `lidendrite render`, one column (85 mm)
+#
+# The stills use the layout presets of `lidendrite render` (no hand-picked sizes): what a user
+# gets with the same command.
 #
 # The seed-002 runs (configs/seed002_lpc*.yaml, Zhu et al., PNAS 2023) take 10-20 s each on one
 # core; results/demo is reused if it exists, otherwise configs/demo.yaml is run first.
@@ -46,16 +50,16 @@ if [ ! -d "$DEMO" ]; then
   "$LIDENDRITE" run configs/demo.yaml --out "$DEMO" --quiet
 fi
 
-# Tip height and tip current ratio against time (h), both electrolytes in each panel.
-"$LIDENDRITE" plot "$LPC" "$UCPBA" --y tip_height_um tip_current_ratio --time-unit h \
+# Protrusion (tip above the mean surface) and tip current ratio against time (h).
+"$LIDENDRITE" plot "$LPC" "$UCPBA" --y protrusion_height_um tip_current_ratio --time-unit h \
   --size 880x340 --dpi 150 --out "$IMG/seed002_tip.png"
 
-# Li+ flux at the end of both runs, side by side, one colour scale.
-"$LIDENDRITE" render "$LPC" "$UCPBA" --grid --field flux --size 640x720 --out "$tmp/gallery"
+# Li+ flux at the end of both runs, side by side, one colour bar: a full page width.
+"$LIDENDRITE" render "$LPC" "$UCPBA" --grid --field flux --layout double --out "$tmp/gallery"
 mv "$tmp/gallery/grid_flux.png" "$IMG/seed002_gallery.png"
 
-# Li+ flux at the end of the demo (the last frame).
-still=$("$LIDENDRITE" render "$DEMO" --field flux --size 760x880 --out "$tmp/demo" | tail -n 1)
+# Li+ flux at the end of the demo: the default still (one journal column).
+still=$("$LIDENDRITE" render "$DEMO" --field flux --out "$tmp/demo" | tail -n 1)
 mv "$still" "$IMG/demo_flux.png"
 
 ls -l "$IMG"/seed002_tip.png "$IMG"/seed002_gallery.png "$IMG"/demo_flux.png

@@ -26,7 +26,14 @@ from lidendrite.render.plots import (  # noqa: E402
 
 pytestmark = pytest.mark.serial
 
-HEADER = ["time_s", "cell_voltage_V", "tip_height_um", "tip_current_ratio", "status"]
+HEADER = [
+    "time_s",
+    "cell_voltage_V",
+    "tip_height_um",
+    "mean_height_um",
+    "tip_current_ratio",
+    "status",
+]
 
 
 def curves(n, rate_um_per_h):
@@ -36,6 +43,7 @@ def curves(n, rate_um_per_h):
         "time_s": t,
         "cell_voltage_V": -0.03 * np.exp(-t / 1800.0),
         "tip_height_um": 0.5 + rate_um_per_h * t / 3600.0,
+        "mean_height_um": 0.8 * rate_um_per_h * t / 3600.0,
         "tip_current_ratio": 1.0 + 0.5 * (1.0 - np.exp(-t / 3600.0)),
     }
 
@@ -235,3 +243,13 @@ def test_cli_plots_old_column_name(tmp_path, capsys):
     (new / "metrics.csv").write_text("time_s,anode_current_density_A_per_m2\n0,3.0\n60,3.5\n")
     fig = metrics_figure([new], ["current_density_A_per_m2"])
     np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), [3.0, 3.5])
+
+
+def test_protrusion_is_the_default_and_derived_for_old_runs(runs):
+    """Runs written before ``protrusion_height_um`` existed get it as tip - mean height."""
+    from lidendrite.render.plots import DEFAULT_COLUMNS, read_metrics_columns
+
+    (run, _), _ = runs
+    assert DEFAULT_COLUMNS[0] == "protrusion_height_um"
+    m = read_metrics_columns(run)
+    np.testing.assert_allclose(m["protrusion_height_um"], m["tip_height_um"] - m["mean_height_um"])

@@ -17,8 +17,10 @@ exit with status 1. Under MPI every rank returns the same exit status and only r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -30,6 +32,7 @@ from lidendrite.case import Case
 from lidendrite.config import Config, config_hash, load_config
 from lidendrite.errors import ConfigError, LidendriteError
 from lidendrite.materials import PRESETS
+from lidendrite.plausibility import applicable_derived, config_warnings
 
 __all__ = ["build_parser", "config_warnings", "main"]
 
@@ -70,72 +73,6 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------------------------
 
 
-def config_warnings(cfg: Config, derived: dict[str, tuple[float, str, str]]) -> list[str]:
-    """Problems worth knowing before a run: likely depletion, ill-posedness, poor resolution.
-
-    Args:
-        cfg: Validated configuration.
-        derived: Its :func:`~lidendrite.materials.derived_quantities`.
-
-    Returns:
-        One line per warning (empty when nothing stands out).
-    """
-    out = []
-    if cfg.kinetics.surface_energy_J_per_m2 == 0:
-        out.append(
-            "kinetics.surface_energy_J_per_m2 = 0: without capillarity the moving-boundary "
-            "problem is ill-posed at short wavelengths (growth rate does not fall at large "
-            "wavenumber); results will depend on the mesh"
-        )
-    if "current_ratio" in derived and derived["current_ratio"][0] >= 1:
-        ratio, sand = derived["current_ratio"][0], derived["sand_time"][0]
-        out.append(
-            f"i/i_lim = {ratio:.3g} >= 1: the cell will deplete at the plating electrode; "
-            f"Sand's time ~ {sand:.3g} s (protocol {cfg.total_duration_s:.3g} s)"
-            + ("; the run stops there" if cfg.operation.stop_on_depletion else "")
-        )
-    el = cfg.electrolyte
-    if (
-        el.activation_energy_eV == 0
-        and abs(cfg.operation.temperature_K - el.reference_temperature_K) > 1
-    ):
-        out.append(
-            f"electrolyte.activation_energy_eV = 0 at T = {cfg.operation.temperature_K:g} K: "
-            f"transport properties keep their {el.reference_temperature_K:g} K values"
-        )
-    anode, h = cfg.cell.anode, cfg.mesh.size_at_anode_um
-    if anode.shape == "defect" and h > anode.defect_radius_um / 3:
-        out.append(
-            f"mesh.size_at_anode_um = {h:g}: fewer than 3 elements across the defect radius "
-            f"({anode.defect_radius_um:g} um)"
-        )
-    if anode.shape == "sinusoid" and h > anode.wavelength_um / 10:
-        out.append(
-            f"mesh.size_at_anode_um = {h:g}: fewer than 10 elements per wavelength "
-            f"({anode.wavelength_um:g} um)"
-        )
-    per_lambda = derived.get("elements_per_neutral_wavelength")
-    if cfg.numerics.moving_boundary and per_lambda is not None:
-        from lidendrite.stability import MIN_ELEMENTS_PER_NEUTRAL_WAVELENGTH as need
-
-        if per_lambda[0] < need:
-            lam = derived["neutral_wavelength"][0]
-            out.append(
-                f"mesh.size_at_anode_um = {h:g}: {per_lambda[0]:.2g} elements on the neutral "
-                f"wavelength ({lam:.3g} um; fastest growing "
-                f"{derived['fastest_wavelength'][0]:.3g} um): shapes below a few wavelengths "
-                f"depend on the mesh; use size_at_anode_um <= {lam / need:.2g} for "
-                f"{need:g} elements per wavelength"
-            )
-    every = cfg.output.every_s
-    if every is not None and every > cfg.total_duration_s:
-        out.append(
-            f"output.every_s = {every:g}: longer than the protocol ({cfg.total_duration_s:g} s); "
-            "only the first and last frames are written"
-        )
-    return out
-
-
 def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
@@ -164,6 +101,14 @@ def _mesh_report(cfg: Config) -> str:
     return f"mesh: {n_cells} cells, {n_vertices} vertices"
 
 
+def _numerics_line(cfg: Config) -> str:
+    """The resolved numerics and output settings in one line (what a run will use)."""
+    num, every = cfg.numerics, cfg.output.every_s
+    items = [f"{k} {v}" for k, v in dataclasses.asdict(num).items()]
+    items.append(f"output every {every:g} s" if every is not None else "output: 40 frames")
+    return ", ".join(items)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides or ())
     derived = Case.from_config(cfg).derived  # no mesh, no DOLFINx
@@ -178,9 +123,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"x {cfg.operation.repeat}, {cfg.total_duration_s:g} s"
     )
     _echo("derived quantities:")
-    rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in derived.items()]
+    shown = applicable_derived(derived)
+    rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in shown.items()]
     for line in _table(rows):
         _echo(line)
+    _echo("numerics (resolved):")
+    for line in textwrap.wrap(_numerics_line(cfg), width=96):
+        _echo(f"  {line}")
     if args.mesh:
         _echo(_mesh_report(cfg))
     warnings = config_warnings(cfg, derived)
@@ -335,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else list(argv)):
+        if _is_root():
+            parser.print_help()
+        return 0
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -347,6 +300,8 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     except LidendriteError as exc:
         _error(str(exc))
         return 1
+    except BrokenPipeError:
+        raise  # handled in main()
     except Exception:
         # An unexpected error on one rank would leave the others waiting in a collective
         # call forever: print it and take the whole MPI job down.
@@ -369,7 +324,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status, the same on every MPI rank (collective when run under MPI).
     """
-    code = _dispatch(argv)
+    try:
+        code = _dispatch(argv)
+    except BrokenPipeError:
+        # The reader went away (``lidendrite check ... | head -1``): stop quietly, and point
+        # stdout at /dev/null so that the flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 0
     comm = _comm()
     if comm.size > 1:
         from mpi4py import MPI

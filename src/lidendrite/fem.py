@@ -27,10 +27,12 @@ def versions() -> dict[str, str]:
     import ufl
 
     from lidendrite import __version__
+    from lidendrite.revision import git_revision
 
     petsc = ".".join(str(v) for v in PETSc.Sys.getVersion())
     return {
         "lidendrite": __version__,
+        "lidendrite_git": git_revision() or "unknown (not a git checkout)",
         "dolfinx": dolfinx.__version__,
         "basix": basix.__version__,
         "ufl": ufl.__version__,

@@ -23,6 +23,7 @@ from lidendrite.engine.loop import RunResult, Stepper
 from lidendrite.errors import GeometryError, SolverError
 from lidendrite.fem import versions
 from lidendrite.io.recorder import Recorder
+from lidendrite.plausibility import config_warnings
 
 __all__ = ["RunResult", "resolved_config", "run"]
 
@@ -78,6 +79,9 @@ def run(
         vtx=cfg.output.vtx,
         moving=case.moving,
     )
+    recorder.warnings = config_warnings(cfg, case.derived)  # saved in status.json
+    for warning in recorder.warnings:
+        log.warning("warning: %s", warning)  # console and run.log
     hooks = CallbackList(callbacks)
     stepper = Stepper(case, recorder, comm, hooks)
     try:

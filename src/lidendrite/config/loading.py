@@ -1,7 +1,8 @@
 """Files and serialisation: YAML file -> :class:`Config`, :class:`Config` -> dict and hash.
 
 This module owns :func:`load_config` (reading and parsing a file, with one-line errors that name
-the file), :func:`config_to_dict` (plain dicts and lists, YAML/JSON ready; loading the result
+the file; the record keys a run adds to ``config.resolved.yaml`` are ignored, so that file can
+be run again), :func:`config_to_dict` (plain dicts and lists, YAML/JSON ready; loading the result
 gives back an equal :class:`Config`) and :func:`config_hash`, which identifies the physics and
 numerics of a run: it leaves out the free-text ``title`` and the ``output`` section, so the same
 case written to two directories has the same hash.
@@ -19,7 +20,11 @@ from lidendrite.config.schema import Config
 from lidendrite.config.yaml_io import parse_yaml
 from lidendrite.errors import ConfigError
 
-__all__ = ["HASH_EXCLUDED_KEYS", "config_hash", "config_to_dict", "load_config"]
+__all__ = ["HASH_EXCLUDED_KEYS", "RECORD_KEYS", "config_hash", "config_to_dict", "load_config"]
+
+#: Top-level keys that a run adds to ``config.resolved.yaml`` (versions, derived numbers, the
+#: resolved case); :func:`load_config` ignores them, so a resolved config can be run again.
+RECORD_KEYS = ("_provenance", "_derived", "_case")
 
 #: Top-level keys that do not change the results and so are left out of :func:`config_hash`.
 HASH_EXCLUDED_KEYS = ("title", "output")
@@ -48,7 +53,8 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     data = parse_yaml(text, str(path))
     if data is not None and not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the config file must be a mapping of sections")
-    return config_from_dict(data or {}, overrides)
+    data = {k: v for k, v in (data or {}).items() if k not in RECORD_KEYS}
+    return config_from_dict(data, overrides)
 
 
 def _plain(value: Any) -> Any:

@@ -189,12 +189,17 @@ class Stepper:
         return RunResult("completed", "protocol finished", self.time_s, self.step, out_dir)
 
     def progress(self, row: dict[str, float], dt: float, its: int) -> None:
-        """One progress line."""
+        """One progress line, with the wall time so far and an ETA (linear in simulated time)."""
+        elapsed = time.perf_counter() - self.recorder.t_start
+        done = self.time_s / self.case.t_end_s
+        eta = f"ETA {elapsed * (1.0 - done) / done:.0f} s" if done > 0 else "ETA ?"
         log.info(
-            "t = %-10.4g s (%5.1f%%)  dt = %-9.3g s  Newton %2d  V = %+.4f V  "
-            "c_min = %.4g mol/m3%s",
+            "t = %-10.4g s (%5.1f%%, %.0f s elapsed, %s)  dt = %-9.3g s  Newton %2d  "
+            "V = %+.4f V  c_min = %.4g mol/m3%s",
             self.time_s,
-            100 * self.time_s / self.case.t_end_s,
+            100 * done,
+            elapsed,
+            eta,
             dt,
             its,
             row["cell_voltage_V"],

@@ -150,6 +150,13 @@ def frame_path(run_dir: Path, index: int) -> Path:
     return Path(run_dir) / FRAME_DIR / f"frame_{int(index):05d}.npz"
 
 
+def _umask() -> int:
+    """The process umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
     """Write through a temporary file in the same directory, then rename over ``path``.
 
@@ -158,6 +165,7 @@ def _atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; other files follow the umask
         with os.fdopen(fd, mode) as fh:
             write(fh)
         os.replace(tmp, path)

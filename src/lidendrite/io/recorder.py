@@ -56,6 +56,7 @@ class Recorder:
         self._log_handler: logging.Handler | None = None
         self._pvd: list[tuple[float, str]] = []
         self.frame_count = 0
+        self.warnings: list[str] = []  # config warnings, saved in status.json
         self.t_start = time.perf_counter()
         if self.rank0:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -124,9 +125,10 @@ class Recorder:
     def write_status(self, status: str, **info: Any) -> None:
         """Write ``status.json`` (rank 0)."""
         if self.rank0:
-            data = {"status": status, **info}
+            data = _finite({"status": status, **info, "warnings": list(self.warnings)})
             tmp = self.out_dir / "status.json.tmp"
-            tmp.write_text(json.dumps(data, indent=2, default=_json_default) + "\n")
+            text = json.dumps(data, indent=2, default=_json_default, allow_nan=False)
+            tmp.write_text(text + "\n")
             tmp.replace(self.out_dir / "status.json")
 
     # -- fields ---------------------------------------------------------------------------
@@ -170,6 +172,17 @@ class Recorder:
 def _fmt(value):
     if isinstance(value, float | np.floating):
         return f"{float(value):.12g}"
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by ``None`` (JSON null), recursively."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
     return value
 
 

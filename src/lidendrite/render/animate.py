@@ -1,7 +1,15 @@
-"""Movies of a run: all frames in time order, across remeshes, with one view and colour range."""
+"""Movies of a run: all frames in time order, across remeshes, with one view and colour range.
+
+The frames are drawn like the stills (:mod:`lidendrite.render.figure`), held so that a movie
+lasts at least a few seconds, with progress lines while they are drawn and encoded.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -11,16 +19,15 @@ import numpy as np
 from lidendrite.errors import ConfigError
 from lidendrite.io.frames import FrameData, read_frame
 from lidendrite.render.fields import data_range
-from lidendrite.render.options import FrameOptions
 from lidendrite.render.rundir import require_frames
-from lidendrite.render.scene import render_frame
 from lidendrite.render.view import ViewBox, view_box
 
-__all__ = ["animate", "initial_anode_height", "resolve_clim", "run_view"]
+__all__ = ["Progress", "animate", "initial_anode_height", "resolve_clim", "run_view"]
 
 Clim = tuple[float, float] | Literal["run"] | None
 
-DEFAULT_SIZE = {"mp4": (1280, 960), "gif": (800, 600)}
+#: Default movie width in pixels (the height follows from the cell).
+DEFAULT_WIDTH_PX = {"mp4": 1280, "gif": 640}
 
 
 def initial_anode_height(first: FrameData) -> float | None:
@@ -82,34 +89,64 @@ def _writer(path: Path, fmt: str, fps: float) -> Any:
     return imageio.get_writer(path, mode="I", duration=1000.0 / fps, loop=0)
 
 
+class Progress:
+    """Progress lines on stderr while frames are drawn: count, elapsed time and an ETA."""
+
+    def __init__(self, label: str, total: int, every_s: float = 2.0):
+        self.label, self.total, self.every_s = label, total, every_s
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        """Report ``done`` of ``total`` frames (at most every ``every_s`` seconds, and the end)."""
+        now = time.perf_counter()
+        if done < self.total and now - self.last < self.every_s:
+            return
+        self.last = now
+        elapsed = now - self.t0
+        eta = elapsed * (self.total - done) / done if done else float("nan")
+        print(
+            f"{self.label}: frame {done}/{self.total}, {elapsed:.0f} s elapsed, ETA {eta:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def animate(
     run_dir: Path,
     field: str = "flux",
     fmt: Literal["mp4", "gif"] = "mp4",
-    fps: float = 10,
+    fps: float = 12,
     size: tuple[int, int] | None = None,
     clim: Clim = "run",
     *,
     out: Path | None = None,
-    **render_kwargs: Any,
+    min_duration_s: float = 8.0,
+    progress: bool = False,
+    **figure_kwargs: Any,
 ) -> Path:
-    """Render every frame of a run into a movie.
+    """Render every frame of a run into a movie that looks like the stills.
 
-    Frames may come from different meshes (remeshing); each is drawn on its own mesh, with one
-    view box and (by default) one colour range for the whole run.
+    Each frame is drawn as a paper figure (:func:`~lidendrite.render.figure.draw_figure`: the
+    same layout, fonts and framing as ``lidendrite render`` stills), with one view box and
+    (by default) one colour range for the whole run; frames from different meshes (remeshing)
+    are each drawn on their own mesh. Short runs are stretched to ``min_duration_s`` by holding
+    each frame for several movie frames.
 
     Args:
         run_dir: Run directory.
-        field: Field to show (see :func:`~lidendrite.render.scene.render_frame`).
+        field: Field to show.
         fmt: ``mp4`` (H.264 through ffmpeg) or ``gif``.
-        fps: Frames per second.
-        size: Pixel size (width, height); default 1280x960 for mp4, 800x600 for gif. Odd sizes
-            are rounded up to even ones (H.264 needs them).
+        fps: Movie frames per second.
+        size: Pixel size (width, largest height); default 1280 px wide for mp4, 640 for gif.
+            The height follows from the cell. Odd sizes are rounded up to even ones (H.264).
         clim: ``"run"`` (range over all frames), a fixed ``(low, high)`` in SI units, or
             ``None`` (range of each frame).
         out: Output file (default ``run_dir/render/<field>.<fmt>``).
-        **render_kwargs: Further :class:`~lidendrite.render.options.FrameOptions` (``title``,
-            ``n_streamlines``, ``view``, ``initial_anode_y_um``, ...); ``dpi`` scales ``size``.
+        min_duration_s: Shortest movie; each frame is held ``ceil(min_duration_s * fps / n)``
+            times (0: one movie frame per frame).
+        progress: Print progress lines (frames drawn, elapsed time, ETA) on stderr.
+        **figure_kwargs: Further :class:`~lidendrite.render.figure_options.FigureOptions`
+            (``layout``, ``unit``, ``title``, ``n_streamlines``, ``legend``, ``view``, ...).
 
     Returns:
         The path written.
@@ -117,42 +154,47 @@ def animate(
     Raises:
         ConfigError: No frames, an unknown format, a bad fps or size.
     """
-    if fmt not in DEFAULT_SIZE:
+    from lidendrite.render.figure import draw_figure, figure_image
+    from lidendrite.render.figure_options import MM_PER_INCH, FigureOptions
+
+    if fmt not in DEFAULT_WIDTH_PX:
         raise ConfigError(f"unknown movie format {fmt!r}; use mp4 or gif")
     if not fps > 0:
         raise ConfigError(f"fps must be positive, got {fps}")
+    if not min_duration_s >= 0:
+        raise ConfigError(f"min_duration_s must be 0 or more, got {min_duration_s}")
     paths = require_frames(run_dir)
-    width, height = size or DEFAULT_SIZE[fmt]
-    dpi = render_kwargs.pop("dpi", None)
-    if dpi is not None:  # scaled here, so that the rounding to even sizes comes last
-        if not dpi > 0:
-            raise ConfigError(f"dpi must be positive, got {dpi}")
-        width, height = round(width * dpi / 100.0), round(height * dpi / 100.0)
-    width, height = int(width) + int(width) % 2, int(height) + int(height) % 2
-    y0 = render_kwargs.pop("initial_anode_y_um", None)
+    y0 = figure_kwargs.pop("initial_anode_y_um", None)
     if y0 is None:
         y0 = initial_anode_height(read_frame(paths[0]))
-    view = render_kwargs.pop("view", None) or run_view(_frames(paths), y0)
+    view = figure_kwargs.pop("view", None) or run_view(_frames(paths), y0)
     fixed = resolve_clim(clim, _frames(paths), field)
-    options = FrameOptions(
-        field=field,
-        clim=fixed,
-        size=(width, height),
-        view=view,
-        initial_anode_y_um=y0,
-        **render_kwargs,
+    figure_kwargs.pop("dpi", None)
+    options = FigureOptions(
+        field=field, clim=fixed, view=view, initial_anode_y_um=y0, **figure_kwargs
     )
+    width_in = options.preset.width_mm / MM_PER_INCH
+    width_px, height_px = size if size is not None else (DEFAULT_WIDTH_PX[fmt], None)
+    dpi = max(int(width_px) / width_in, 10.0)
+    extra: dict[str, float] = {"dpi": dpi}
+    if height_px is not None:
+        extra["max_height_mm"] = int(height_px) / dpi * MM_PER_INCH
+    options = dataclasses.replace(options, **extra)
+    hold = max(1, math.ceil(min_duration_s * fps / len(paths))) if min_duration_s else 1
     path = Path(out) if out is not None else Path(run_dir) / "render" / f"{field}.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
+    report = Progress(f"render {path.name}", len(paths)) if progress else None
     writer = _writer(path, fmt, fps)
+    geometry = None
     try:
-        for frame in _frames(paths):
-            plotter = render_frame(frame, options)
-            try:
-                image = plotter.screenshot(return_img=True)
-            finally:
-                plotter.close()
-            writer.append_data(np.ascontiguousarray(image[:, :, :3]))
+        for k, frame in enumerate(_frames(paths)):
+            fig = draw_figure([frame], options, geometry=geometry)
+            geometry = fig.lidendrite.geometry
+            image = figure_image(fig, even=True)
+            for _ in range(hold):
+                writer.append_data(image)
+            if report is not None:
+                report(k + 1)
     finally:
         writer.close()
     return path

@@ -6,10 +6,12 @@ Example:
     >>> run.times[-1], run.metrics["tip_height_um"].max()
     >>> grid = run.mesh(-1)                # pyvista.UnstructuredGrid with all fields
     >>> run.plot(-1, field="flux")         # shows a static image in Jupyter
+    >>> run.figure(-1, "flux.pdf")         # paper figure, one journal column
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,6 +130,23 @@ class Run:
         from lidendrite.render.scene import save_frame
 
         return save_frame(self.frame(i), path, field, **kwargs)
+
+    def figure(
+        self, i: int | Sequence[int], path: Path, field: str = "flux", **kwargs: Any
+    ) -> Path:
+        """Paper figure of frame ``i`` (or of several frames as panels) in png, pdf or svg.
+
+        The colour range is the run's (as in its movie) unless ``clim`` is given; further
+        options are those of :class:`~lidendrite.render.figure_options.FigureOptions`
+        (``layout``, ``unit``, ``legend``, ...). See :func:`~lidendrite.render.figure.save_figure`.
+        """
+        from lidendrite.render.fields import data_range
+        from lidendrite.render.figure import save_figure
+
+        indices = [i] if isinstance(i, int) else list(i)
+        if "clim" not in kwargs:
+            kwargs["clim"] = data_range((self.frame(k) for k in range(len(self))), field)
+        return save_figure([self.frame(k) for k in indices], path, field, **kwargs)
 
     def animate(self, field: str = "flux", fmt: str = "mp4", **kwargs: Any) -> Path:
         """Movie of the run (see :func:`~lidendrite.render.animate.animate`)."""

@@ -3,17 +3,13 @@
 Examples::
 
     lidendrite render runs/lpc              # last frame -> runs/lpc/render/flux_00042.png
-    lidendrite render runs/lpc --time 3600 --format pdf
-    lidendrite render runs/lpc --all --clim run --field concentration
+    lidendrite render runs/lpc --time 3600 --format pdf --layout double
+    lidendrite render runs/lpc --all --field concentration --unit M
     lidendrite render runs/lpc --animate mp4 --fps 15
-    lidendrite render runs/lpc runs/lpc_pba --grid --out figures/
+    lidendrite render runs/lpc runs/lpc_pba --grid --unit mmol/m2/s --clim 0,50 --out figures/
     lidendrite render sweeps/tplus --grid   # a sweep directory: every case's final frame
 
-and the ``lidendrite plot`` sub-command (metrics of runs against time, Matplotlib)::
-
-    lidendrite plot runs/lpc                # -> runs/lpc/render/plot_tip_height_um-...png
-    lidendrite plot runs/lpc runs/lpc_pba --y tip_height_um --time-unit h --out tip.png
-    lidendrite plot sweeps/tplus            # a sweep directory -> sweeps/tplus/plots/*.png|pdf
+(``lidendrite plot`` is in :mod:`lidendrite.render.plot_cli`, re-exported here).
 
 This module imports PyVista and Matplotlib only when a command runs.
 """
@@ -22,23 +18,23 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from lidendrite.errors import ConfigError
-from lidendrite.render.fields import FIELDS
+from lidendrite.render.fields import FIELDS, field_spec, resolve_unit
+from lidendrite.render.figure_options import LAYOUTS, parse_size
+from lidendrite.render.plot_cli import add_plot_parser, run_plot
 
 __all__ = [
     "add_parser",
     "add_plot_parser",
+    "check_time",
     "parse_clim",
     "parse_size",
     "run_plot",
     "run_render",
 ]
-
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX×,]\s*(\d+)\s*$")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -55,7 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run directory")
     parser.add_argument(
-        "--field", choices=list(FIELDS), default="flux", help="field to colour by (default flux)"
+        "--field", default="flux", help=f"field to colour by: {', '.join(FIELDS)} (default flux)"
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--time", type=float, metavar="T", help="render the frame nearest T seconds")
@@ -65,36 +61,57 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         choices=["png", "svg", "pdf"],
         default="png",
         dest="image_format",
-        help="image format of stills (default png)",
+        help="image format of stills (default png; pdf/svg are vector, the field an image)",
     )
     parser.add_argument(
         "--animate", choices=["mp4", "gif"], help="write a movie of all frames instead of stills"
     )
-    parser.add_argument("--fps", type=float, default=10.0, help="movie frame rate (default 10)")
+    parser.add_argument("--fps", type=float, default=12.0, help="movie frame rate (default 12)")
     parser.add_argument(
-        "--size", default=None, metavar="WxH", help="image size in pixels (default 1600x1200)"
+        "--min-duration",
+        type=float,
+        default=8.0,
+        metavar="S",
+        help="shortest movie in seconds; frames are held to reach it (default 8; 0: no hold)",
     )
     parser.add_argument(
-        "--dpi",
-        type=int,
+        "--layout",
+        choices=list(LAYOUTS),
+        default="column",
+        help="print size: column (85 mm, 7 pt, 300 dpi; default), double (180 mm, 8 pt), "
+        "slide (240 mm, 14 pt, 150 dpi)",
+    )
+    parser.add_argument(
+        "--unit",
         default=None,
-        help="resolution: raster images are (dpi/100) x size pixels; svg/pdf are scaled alike",
+        help="colour-bar unit, e.g. mmol/m2/s, umol/m2/s, mV, mA/cm2, M (default: one fixed "
+        "unit per field, the same in every figure)",
+    )
+    parser.add_argument(
+        "--size",
+        default=None,
+        metavar="WxH",
+        help="width x largest height in pixels at 100 dpi, instead of the layout's size "
+        "(--dpi scales it; fonts keep the layout's pt size); movies: pixels",
+    )
+    parser.add_argument(
+        "--dpi", type=int, default=None, help="resolution (default: the layout's, 300 for print)"
     )
     parser.add_argument(
         "--clim",
         default=None,
         metavar="LO,HI|run|frame",
-        help="colour range in SI units of the field; 'run': the range over all frames of a run "
-        "(over all runs with --grid); 'frame': each image its own range (default for stills; "
-        "movies and --grid default to 'run')",
+        help="colour range in the unit shown on the colour bar; 'run' (default): the range over "
+        "all frames of a run, the same for stills and the movie (over all runs with --grid); "
+        "'frame': each still its own range",
     )
     parser.add_argument("--title", default=None, help="title above the cell")
     parser.add_argument(
         "--streamlines",
         type=int,
-        default=30,
+        default=24,
         metavar="N",
-        help="number of flux streamlines of vector fields (0: none; default 30)",
+        help="number of flux streamlines of vector fields (0: none; default 24)",
     )
     parser.add_argument(
         "--seeding",
@@ -104,25 +121,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "surface at equal shares of the deposition flux (density)",
     )
     parser.add_argument(
-        "--grid", action="store_true", help="tile the last frame of every RUN_DIR into one image"
+        "--legend",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="legend for Li metal, the initial surface, flux lines and fillers (default on)",
+    )
+    parser.add_argument(
+        "--grid",
+        action="store_true",
+        help="the last frame of every RUN_DIR as panels of one figure",
     )
     parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="output directory")
     parser.set_defaults(func=run_render)
     return parser
-
-
-def parse_size(text: str | None, default: tuple[int, int] = (1600, 1200)) -> tuple[int, int]:
-    """``"1600x1200"`` -> ``(1600, 1200)``.
-
-    Raises:
-        ConfigError: Not two positive integers.
-    """
-    if text is None:
-        return default
-    m = _SIZE.match(text)
-    if not m or min(int(m.group(1)), int(m.group(2))) < 16:
-        raise ConfigError(f"--size {text!r} must be WIDTHxHEIGHT in pixels, e.g. 1600x1200")
-    return int(m.group(1)), int(m.group(2))
 
 
 def parse_clim(text: str | None) -> tuple[float, float] | str | None:
@@ -146,12 +157,16 @@ def parse_clim(text: str | None) -> tuple[float, float] | str | None:
     return lo, hi
 
 
-def _scaled(size: tuple[int, int], dpi: int | None) -> tuple[int, int]:
-    if dpi is None:
-        return size
-    if dpi <= 0:
-        raise ConfigError(f"--dpi must be positive, got {dpi}")
-    return round(size[0] * dpi / 100.0), round(size[1] * dpi / 100.0)
+def _size_options(args: argparse.Namespace) -> dict[str, Any]:
+    """FigureOptions overrides from --size/--dpi (size in pixels at 100 dpi, scaled by dpi)."""
+    out: dict[str, Any] = {}
+    if args.dpi is not None:
+        out["dpi"] = args.dpi
+    if args.size is not None:
+        width, height = parse_size(args.size)
+        out["width_mm"], out["max_height_mm"] = width * 0.254, height * 0.254
+        out.setdefault("dpi", 100)
+    return out
 
 
 def _prefix(run: Path, args: argparse.Namespace, n_runs: int) -> str:
@@ -159,23 +174,49 @@ def _prefix(run: Path, args: argparse.Namespace, n_runs: int) -> str:
     return f"{run.resolve().name}_" if args.out is not None and n_runs > 1 else ""
 
 
+def check_time(times: Any, time_s: float) -> int:
+    """Index of the frame nearest ``time_s``.
+
+    Raises:
+        ConfigError: ``time_s`` lies outside the frames' times (by more than half a frame).
+    """
+    from lidendrite.render.rundir import nearest_frame
+
+    t0, t1 = float(times[0]), float(times[-1])
+    slack = 0.5 * (t1 - t0) / max(len(times) - 1, 1)
+    if not (t0 - slack <= time_s <= t1 + slack):
+        raise ConfigError(
+            f"--time {time_s:g} s is outside the run: its frames go from {t0:g} to {t1:g} s"
+        )
+    return nearest_frame(times, time_s)
+
+
 def run_render(args: argparse.Namespace) -> int:
     """Run ``lidendrite render``; prints the paths written and returns 0.
 
     Raises:
-        ConfigError: Missing run directory, no frames, bad option values.
+        ConfigError: Missing run directory, no frames, bad option values (unknown field or
+            unit, a time outside the run).
     """
-    from lidendrite.render.rundir import require_frames
+    from lidendrite.render.rundir import frame_times, require_frames
 
     runs = [Path(r) for r in args.run_dirs]
+    labels = None
     if args.grid and len(runs) == 1 and _is_sweep(runs[0]):
-        from lidendrite.sweep.plots import render_sweep_grid
+        from lidendrite.sweep.plots import sweep_gallery_runs
 
-        print(render_sweep_grid(runs[0], args))
-        return 0
+        if args.out is None:
+            args.out = runs[0] / "render"
+        runs, labels = sweep_gallery_runs(runs[0])
     frame_lists = [require_frames(r) for r in runs]  # checks every run before any work
+    field_spec(args.field)
+    _, factor = resolve_unit(args.field, args.unit)
     clim = parse_clim(args.clim)
-    parse_size(args.size)
+    if isinstance(clim, tuple):  # given in the display unit
+        clim = (clim[0] / factor, clim[1] / factor)
+    if args.time is not None:
+        for paths in frame_lists:
+            check_time(frame_times(paths), args.time)
     if not args.fps > 0:
         raise ConfigError(f"--fps must be positive, got {args.fps}")
     if args.streamlines < 0:
@@ -186,10 +227,12 @@ def run_render(args: argparse.Namespace) -> int:
         "streamlines": args.streamlines > 0,
         "n_streamlines": args.streamlines,
         "seeding": args.seeding,
-        "title": args.title,
+        "unit": args.unit,
+        "layout": args.layout,
+        "legend": args.legend,
     }
     if args.grid:
-        written = [_render_grid(args, runs, clim, style)]
+        written = [_render_grid(args, runs, clim, style, labels)]
     elif args.animate:
         written = [_render_movie(args, run, len(runs), clim, style) for run in runs]
     else:
@@ -203,35 +246,36 @@ def run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_sweep(path: Path) -> bool:
+    from lidendrite.sweep.state import is_sweep_dir
+
+    return is_sweep_dir(path)
+
+
 def _render_grid(
-    args: argparse.Namespace, runs: list[Path], clim: Any, style: dict[str, Any]
+    args: argparse.Namespace,
+    runs: list[Path],
+    clim: Any,
+    style: dict[str, Any],
+    labels: list[str] | None = None,
 ) -> Path:
     from lidendrite.render.gallery import gallery
 
     if args.animate or args.all:
         raise ConfigError("--grid makes one image; it cannot be combined with --animate/--all")
-    if args.image_format == "svg":
-        raise ConfigError("--grid writes png or pdf, not svg")
     out_dir = args.out if args.out is not None else runs[0] / "render"
-    style = dict(style)
-    title = style.pop("title")
     return gallery(
         runs,
         args.field,
         out=out_dir / f"grid_{args.field}.{args.image_format}",
-        labels=None if title is None else [title] * len(runs),
-        size=parse_size(args.size, (1200, 900)),
-        clim=None if clim == "frame" else "shared" if clim in (None, "run") else clim,
+        labels=labels
+        if labels is not None
+        else (None if args.title is None else [args.title] * len(runs)),
+        clim=clim if isinstance(clim, tuple) else "shared",
         time_s=args.time,
-        dpi=args.dpi,
         **style,
+        **_size_options(args),
     )
-
-
-def _is_sweep(path: Path) -> bool:
-    from lidendrite.sweep.state import is_sweep_dir
-
-    return is_sweep_dir(path)
 
 
 def _render_movie(
@@ -240,14 +284,22 @@ def _render_movie(
     from lidendrite.render.animate import animate
 
     out_dir = args.out if args.out is not None else run / "render"
+    size = None
+    if args.size is not None:
+        w, h = parse_size(args.size)
+        scale = (args.dpi or 100) / 100.0
+        size = (round(w * scale), round(h * scale))
     return animate(
         run,
         args.field,
         args.animate,
         fps=args.fps,
-        size=_scaled(parse_size(args.size, (1280, 960)), args.dpi),
+        size=size,
         clim=None if clim == "frame" else "run" if clim is None else clim,
         out=out_dir / f"{_prefix(run, args, n_runs)}{args.field}.{args.animate}",
+        min_duration_s=args.min_duration,
+        progress=True,
+        title=args.title,
         **style,
     )
 
@@ -261,19 +313,21 @@ def _render_stills(
     style: dict[str, Any],
 ) -> list[Path]:
     from lidendrite.io.frames import read_frame
-    from lidendrite.render.animate import initial_anode_height, resolve_clim, run_view
-    from lidendrite.render.options import FrameOptions
-    from lidendrite.render.rundir import frame_times, nearest_frame
-    from lidendrite.render.scene import save_frame
+    from lidendrite.render.animate import Progress, initial_anode_height, resolve_clim, run_view
+    from lidendrite.render.figure import save_figure
+    from lidendrite.render.figure_options import FigureOptions
+    from lidendrite.render.rundir import frame_times
 
     if args.all:
         indices = list(range(len(paths)))
     elif args.time is not None:
-        indices = [nearest_frame(frame_times(paths), args.time)]
+        indices = [check_time(frame_times(paths), args.time)]
     else:
         indices = [len(paths) - 1]
     fixed = resolve_clim(
-        None if clim == "frame" else clim, (read_frame(p) for p in paths), args.field
+        None if clim == "frame" else "run" if clim is None else clim,
+        (read_frame(p) for p in paths),
+        args.field,
     )
     extra: dict[str, Any] = {}
     if args.all:  # one camera for the whole series
@@ -281,118 +335,14 @@ def _render_stills(
         extra = {"view": run_view((read_frame(p) for p in paths), y0), "initial_anode_y_um": y0}
     out_dir = args.out if args.out is not None else run / "render"
     prefix = _prefix(run, args, n_runs)
-    options = FrameOptions(
-        field=args.field, size=parse_size(args.size), dpi=args.dpi, clim=fixed, **style, **extra
+    options = FigureOptions(
+        field=args.field, clim=fixed, title=args.title, **style, **extra, **_size_options(args)
     )
+    report = Progress(f"render {run.name}", len(indices)) if len(indices) > 1 else None
     written = []
-    for i in indices:
+    for k, i in enumerate(indices):
         path = out_dir / f"{prefix}{args.field}_{i:05d}.{args.image_format}"
-        written.append(save_frame(read_frame(paths[i]), path, options))
+        written.append(save_figure(read_frame(paths[i]), path, options))
+        if report is not None:
+            report(k + 1)
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# plot
-# --------------------------------------------------------------------------------------------
-
-
-def add_plot_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``plot`` on the sub-parsers of the main command line."""
-    from lidendrite.render.plots import DEFAULT_COLUMNS, TIME_UNITS
-
-    parser = subparsers.add_parser(
-        "plot",
-        help="plot metrics of runs (tip height, tip current, voltage, ...) against time",
-        description=(
-            "Plot columns of RUN_DIR/metrics.csv, one panel per column and one line per run "
-            "(labelled with the run's title). One run writes RUN_DIR/render/plot_<columns>.png "
-            "unless --out is given; several runs need --out. The path written is printed."
-        ),
-    )
-    parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run directory")
-    parser.add_argument(
-        "--y",
-        dest="columns",
-        nargs="+",
-        action="extend",
-        default=None,
-        metavar="COLUMN",
-        help=f"metrics column(s), one panel each (default: {' '.join(DEFAULT_COLUMNS)})",
-    )
-    parser.add_argument(
-        "--x", default="time_s", metavar="COLUMN", help="column of the x axis (default time_s)"
-    )
-    parser.add_argument(
-        "--time-unit",
-        choices=list(TIME_UNITS),
-        default="s",
-        help="unit of a time axis (default s)",
-    )
-    parser.add_argument(
-        "--labels", nargs="+", default=None, metavar="LABEL", help="line labels, one per run"
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="image file: .png, .svg or .pdf (required for several runs); for a sweep "
-        "directory (OUT of `lidendrite sweep`): the folder of its figures (default OUT/plots)",
-    )
-    parser.add_argument(
-        "--size",
-        default=None,
-        metavar="WxH",
-        help="figure size in pixels at 100 dpi (default 480x360 per panel)",
-    )
-    parser.add_argument(
-        "--dpi",
-        type=int,
-        default=None,
-        help="resolution: a png is (dpi/100) x size pixels, text scaled alike (default 100)",
-    )
-    parser.add_argument("--title", default=None, help="figure title")
-    parser.set_defaults(func=run_plot)
-    return parser
-
-
-def _is_root() -> bool:
-    try:
-        from mpi4py import MPI
-    except ImportError:
-        return True
-    return MPI.COMM_WORLD.rank == 0
-
-
-def run_plot(args: argparse.Namespace) -> int:
-    """Run ``lidendrite plot``; prints the path written and returns 0.
-
-    Under MPI, rank 0 draws; the other ranks return at once.
-
-    Raises:
-        ConfigError: Missing run directory or metrics, unknown column, bad option values.
-    """
-    from lidendrite.render.plots import plot_metrics
-
-    if not _is_root():
-        return 0
-    if len(args.run_dirs) == 1 and _is_sweep(Path(args.run_dirs[0])):
-        from lidendrite.sweep.plots import plot_sweep
-
-        for path in plot_sweep(Path(args.run_dirs[0]), args.out):
-            print(path)
-        return 0
-    size = None if args.size is None else parse_size(args.size)
-    path = plot_metrics(
-        args.run_dirs,
-        args.columns,
-        args.out,
-        x=args.x,
-        time_unit=args.time_unit,
-        labels=args.labels,
-        size=size,
-        dpi=args.dpi,
-        title=args.title,
-    )
-    print(path)
-    return 0

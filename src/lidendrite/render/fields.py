@@ -1,14 +1,18 @@
 """The fields the renderer can show: which frame array, how to label it, in which unit.
 
-Pure numpy; no VTK. Values are handled in the SI units of the frame arrays; only the colour-bar
-labels are converted to a display unit chosen from the colour range. Frame arrays are looked up
+Pure numpy; no VTK. Values are handled in the SI units of the frame arrays; the colour bar shows
+them in a display unit: one fixed default per field (:data:`DEFAULT_UNITS`, so that two runs, or
+two panels, never disagree), or the unit the user names (:func:`resolve_unit`, which reads
+``mmol/m2/s`` as well as ``mmol m⁻² s⁻¹``). Frame arrays are looked up
 by today's names (:mod:`lidendrite.io.names`); frames written before a rename, or built in
 memory with an old name, are read through :func:`point_fields`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +24,7 @@ from lidendrite.io.frames import FrameData
 from lidendrite.io.names import upgrade_fields
 
 __all__ = [
+    "DEFAULT_UNITS",
     "FIELDS",
     "FieldSpec",
     "data_range",
@@ -31,6 +36,7 @@ __all__ = [
     "format_time",
     "nice_length",
     "point_fields",
+    "resolve_unit",
 ]
 
 
@@ -74,7 +80,7 @@ FIELDS: dict[str, FieldSpec] = {
         "concentration",
         "c_cation_mol_per_m3",
         "Li⁺ concentration",
-        (("mol m⁻³", 1.0),),
+        (("mol m⁻³", 1.0), ("mM", 1.0), ("M", 1e-3)),
         "cividis",
         False,
     ),
@@ -90,10 +96,19 @@ FIELDS: dict[str, FieldSpec] = {
         "current",
         "ionic_current_density_A_per_m2",
         "Ionic current density",
-        (("A m⁻²", 1.0), ("mA m⁻²", 1e3), ("µA m⁻²", 1e6)),
+        (("A m⁻²", 1.0), ("mA m⁻²", 1e3), ("µA m⁻²", 1e6), ("mA cm⁻²", 0.1)),
         "plasma",
         True,
     ),
+}
+
+
+#: Display unit of each field unless the user names one: fixed, so that figures agree.
+DEFAULT_UNITS = {
+    "flux": "µmol m⁻² s⁻¹",
+    "concentration": "mol m⁻³",
+    "potential": "mV",
+    "current": "A m⁻²",
 }
 
 
@@ -101,12 +116,53 @@ def field_spec(field: str) -> FieldSpec:
     """The :class:`FieldSpec` of a field name.
 
     Raises:
-        ConfigError: Unknown field name.
+        ConfigError: Unknown field name (with a did-you-mean).
     """
     try:
         return FIELDS[field]
     except KeyError:
-        raise ConfigError(f"unknown field {field!r}; choose one of {', '.join(FIELDS)}") from None
+        close = difflib.get_close_matches(str(field), list(FIELDS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown field {field!r}{hint}; choose one of {', '.join(FIELDS)}"
+        ) from None
+
+
+_SUPERSCRIPTS = str.maketrans({"⁻": "-", "¹": "1", "²": "2", "³": "3", "µ": "u", "μ": "u"})
+
+
+def _unit_key(text: str) -> tuple[tuple[str, int], ...]:
+    """``"mmol/m2/s"`` and ``"mmol m⁻² s⁻¹"`` -> the same sorted (symbol, power) tuple."""
+    text = text.translate(_SUPERSCRIPTS).replace("^", "").replace("*", " ").replace("·", " ")
+    powers: dict[str, int] = {}
+    for k, part in enumerate(text.split("/")):
+        for token in part.split():
+            m = re.fullmatch(r"([A-Za-z]+)(-?\d+)?", token)
+            if m is None:
+                return (("?" + text, 0),)
+            power = int(m.group(2) or 1) * (-1 if k > 0 else 1)
+            powers[m.group(1)] = powers.get(m.group(1), 0) + power
+    return tuple(sorted((s, p) for s, p in powers.items() if p != 0))
+
+
+def resolve_unit(field: str, unit: str | None = None) -> tuple[str, float]:
+    """Display unit ``(label, factor)`` of a field: the named one, or :data:`DEFAULT_UNITS`.
+
+    ``unit`` may be written as on the colour bar (``mmol m⁻² s⁻¹``) or in ASCII
+    (``mmol/m2/s``, ``umol m-2 s-1``, ``mA/cm2``). Display value = SI value x factor.
+
+    Raises:
+        ConfigError: Unknown field, or a unit the field cannot be shown in (the message lists
+            the units it can).
+    """
+    spec = field_spec(field)
+    wanted = DEFAULT_UNITS.get(spec.name, spec.units[0][0]) if unit is None else str(unit)
+    key = _unit_key(wanted)
+    for label, factor in spec.units:
+        if _unit_key(label) == key:
+            return label, factor
+    choices = ", ".join(label for label, _ in spec.units)
+    raise ConfigError(f"unit {wanted!r} is not a unit of {spec.name}; choose one of {choices}")
 
 
 def point_fields(frame: FrameData) -> dict[str, np.ndarray]:

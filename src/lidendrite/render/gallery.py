@@ -1,9 +1,7 @@
-"""Figure panels: one frame of each of several runs, tiled into one image."""
+"""Figure panels: one frame of each of several runs in one figure, with one colour bar."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import string
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,13 +13,11 @@ from lidendrite.errors import ConfigError
 from lidendrite.io.frames import FrameData, read_frame
 from lidendrite.render.animate import run_view
 from lidendrite.render.fields import data_range
-from lidendrite.render.options import FrameOptions
 from lidendrite.render.rundir import frame_times, nearest_frame, require_frames, run_label
-from lidendrite.render.scene import render_frame
 
 __all__ = ["gallery", "pick_frame"]
 
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
+_IMAGE_SUFFIXES = {".png", ".pdf", ".svg"}
 
 
 def pick_frame(run_dir: Path, time_s: float | None = None) -> FrameData:
@@ -45,40 +41,34 @@ def gallery(
     labels: Sequence[str] | None = None,
     ncols: int | None = None,
     *,
-    size: tuple[int, int] = (1200, 900),
     clim: tuple[float, float] | Literal["shared"] | None = "shared",
     time_s: float | None = None,
     panel_letters: bool = False,
-    dpi: int | None = None,
-    **render_kwargs: Any,
+    **figure_kwargs: Any,
 ) -> Path:
-    """Tile the final frame (or the frame nearest ``time_s``) of each run into one image.
+    """One figure with the final frame (or the frame nearest ``time_s``) of each run as a panel.
 
     Every panel is titled with its run's label (``title`` of ``config.resolved.yaml``, else the
-    electrolyte preset, else the directory name). Cells of one width are drawn at one scale
-    (one view box holding all panels); cells of different widths each fill their panel. With
-    ``clim="shared"`` all panels use one colour range.
+    electrolyte preset, else the directory name). Cells of one width are drawn at one scale.
+    All panels share one colour bar: one unit and (with ``clim="shared"``) one range.
 
     Args:
         run_dirs: Run directories, in panel order (row by row).
         field: Field to show.
-        out: Output image (png, jpg, tif or pdf); default
-            ``<first run>/render/gallery_<field>.png``.
+        out: Output image (png, pdf or svg); default ``<first run>/render/gallery_<field>.png``.
         labels: Panel titles instead of the runs' labels.
-        ncols: Number of columns (default: near-square grid).
-        size: Pixel size of one panel.
-        clim: ``"shared"`` (range over all panels), a fixed ``(low, high)`` in SI units, or
-            ``None`` (each panel its own range).
+        ncols: Panels per row (default: all in one row).
+        clim: ``"shared"`` (range over all panels) or a fixed ``(low, high)`` in SI units.
+            ``None`` is taken as ``"shared"``: one colour bar cannot show two ranges.
         time_s: Show the frame nearest this time instead of the last one.
         panel_letters: Prefix the titles with (a), (b), ...
-        dpi: Resolution written into the file; the panels are scaled by ``dpi / 100``.
-        **render_kwargs: Further :class:`~lidendrite.render.options.FrameOptions`
-            (``n_streamlines``, ``seeding``, ``view``, ...).
+        **figure_kwargs: Further :class:`~lidendrite.render.figure_options.FigureOptions`
+            (``layout``, ``unit``, ``dpi``, ``width_mm``, ``n_streamlines``, ...).
 
     Returns:
         The path written.
     """
-    from PIL import Image
+    from lidendrite.render.figure import save_figure
 
     run_dirs = [Path(r) for r in run_dirs]
     if not run_dirs:
@@ -89,43 +79,15 @@ def gallery(
     titles = list(labels) if labels is not None else [run_label(r) for r in run_dirs]
     if panel_letters:
         titles = [f"({string.ascii_lowercase[i % 26]}) {t}" for i, t in enumerate(titles)]
-    if isinstance(clim, str):
-        if clim != "shared":
+    if clim is None or isinstance(clim, str):
+        if clim not in (None, "shared"):
             raise ConfigError(f"clim {clim!r} must be 'shared' or two numbers")
         clim = data_range(frames, field)
-    ncols = int(ncols) if ncols else math.ceil(math.sqrt(len(frames)))
-    if ncols < 1:
-        raise ConfigError(f"ncols must be at least 1, got {ncols}")
-    nrows = math.ceil(len(frames) / ncols)
-    width, height = size
-    if dpi is not None:
-        if not dpi > 0:
-            raise ConfigError(f"dpi must be positive, got {dpi}")
-        width, height = round(width * dpi / 100.0), round(height * dpi / 100.0)
-    view = render_kwargs.pop("view", None)
-    if view is None and _same_width(frames):
-        view = run_view(frames)  # one cell size: every panel at the same scale
-
     path = Path(out) if out is not None else run_dirs[0] / "render" / f"gallery_{field}.png"
     if path.suffix.lower() not in _IMAGE_SUFFIXES:
-        raise ConfigError(
-            f"gallery format {path.suffix!r} is not supported; use png, jpg, tif or pdf"
-        )
-    options = FrameOptions(field=field, clim=clim, size=(width, height), view=view, **render_kwargs)
-    sheet = Image.new("RGB", (ncols * width, nrows * height), "white")
-    for i, (frame, title) in enumerate(zip(frames, titles, strict=True)):
-        plotter = render_frame(frame, dataclasses.replace(options, title=title))
-        try:
-            image = plotter.screenshot(return_img=True)
-        finally:
-            plotter.close()
-        tile = Image.fromarray(np.ascontiguousarray(image[:, :, :3]))
-        sheet.paste(tile, ((i % ncols) * width, (i // ncols) * height))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_kwargs: dict[str, Any] = {}
-    if dpi is not None and path.suffix.lower() == ".pdf":
-        save_kwargs["resolution"] = float(dpi)
-    elif dpi is not None:
-        save_kwargs["dpi"] = (dpi, dpi)
-    sheet.save(path, **save_kwargs)
-    return path
+        raise ConfigError(f"gallery format {path.suffix!r} is not supported; use png, pdf or svg")
+    if figure_kwargs.get("view") is None and _same_width(frames):
+        figure_kwargs["view"] = run_view(frames)  # one cell size: every panel at the same scale
+    return save_figure(
+        frames, path, field, ncols=ncols, clim=clim, panel_titles=tuple(titles), **figure_kwargs
+    )

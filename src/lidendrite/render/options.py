@@ -27,6 +27,8 @@ class FrameOptions:
     Attributes:
         field: ``flux`` (|Li⁺ flux|), ``concentration`` (Li⁺), ``potential`` or ``current``
             (|ionic current density|). Vector fields get streamlines.
+        unit: Colour-bar unit (``None``: the field's fixed default, see
+            :data:`~lidendrite.render.fields.DEFAULT_UNITS`); ``mmol/m2/s`` style works.
         clim: Colour range in the SI unit of the field (mol m⁻² s⁻¹, mol m⁻³, V, A m⁻²);
             ``None``: the data range of the frame's electrolyte.
         size: Window size in pixels (width, height) at 100 dpi.
@@ -58,6 +60,7 @@ class FrameOptions:
     """
 
     field: str = "flux"
+    unit: str | None = None
     clim: tuple[float, float] | None = None
     size: tuple[int, int] = (1600, 1200)
     dpi: int | None = None

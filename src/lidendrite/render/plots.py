@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Columns plotted when none are asked for.
-DEFAULT_COLUMNS = ("tip_height_um", "tip_current_ratio")
+DEFAULT_COLUMNS = ("protrusion_height_um", "tip_current_ratio")
 
 #: Seconds per unit of the time axis.
 TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
@@ -67,6 +67,7 @@ _NAMES = {
     "time_s": "Time",
     "dt_s": "Time step",
     "tip_height_um": "Tip height",
+    "protrusion_height_um": "Protrusion (tip above mean surface)",
     "tip_current_ratio": "Tip / mean current density",
     "cell_voltage_V": "Cell voltage",
     "anode_current_density_A_per_m2": "Anode current density",
@@ -176,7 +177,13 @@ def read_metrics_columns(run_dir: Path | str) -> dict[str, np.ndarray]:
         except ValueError:
             continue
         columns[name] = np.asarray(values, dtype=np.float64)
-    return upgrade_metrics(columns)
+    columns = upgrade_metrics(columns)
+    if "protrusion_height_um" not in columns and {"tip_height_um", "mean_height_um"} <= set(
+        columns
+    ):
+        # runs written before the column existed
+        columns["protrusion_height_um"] = columns["tip_height_um"] - columns["mean_height_um"]
+    return columns
 
 
 def _require_column(column: str, columns: dict[str, np.ndarray], run_dir: Path | str) -> None:

@@ -37,11 +37,11 @@ from lidendrite.render.annotations import (
 )
 from lidendrite.render.fields import (
     data_range,
-    display_unit,
     field_spec,
     field_values,
     field_vectors,
     point_fields,
+    resolve_unit,
 )
 from lidendrite.render.options import FrameOptions, frame_options
 from lidendrite.render.overlays import (
@@ -141,7 +141,7 @@ def render_frame(
     width, height = opts.pixel_size
     values = field_values(frame, field)
     clim = opts.clim if opts.clim is not None else data_range([frame], field)
-    unit, factor = display_unit(field, clim)
+    unit, factor = resolve_unit(field, opts.unit)
     lo, hi = clim[0] * factor, clim[1] * factor
     if hi <= lo:  # a uniform field: widen the colour range so that a colour map exists
         pad = 0.05 * abs(lo) if lo != 0.0 else 1.0

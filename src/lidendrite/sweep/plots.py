@@ -23,7 +23,7 @@ import yaml
 from lidendrite.errors import ConfigError
 from lidendrite.sweep.summary import read_metrics, read_table
 
-__all__ = ["PLOTTED_OUTPUTS", "plot_sweep", "render_sweep_grid", "sweep_axes"]
+__all__ = ["PLOTTED_OUTPUTS", "plot_sweep", "sweep_axes", "sweep_gallery_runs"]
 
 #: Headline outputs drawn against the swept keys.
 PLOTTED_OUTPUTS = (
@@ -195,21 +195,11 @@ def _tip_vs_time(
     return _save(fig, target, "tip_height_vs_time")
 
 
-def render_sweep_grid(out: Path, args: Any) -> Path:
-    """``lidendrite render OUT --grid`` on a sweep directory: the final frame of every case.
+def sweep_gallery_runs(out: Path) -> tuple[list[Path], list[str]]:
+    """The case directories of a sweep that have frames, and a label of swept values for each.
 
-    Args:
-        out: Sweep directory.
-        args: The parsed ``render`` options (field, format, size, clim, time, dpi, ...).
-
-    Returns:
-        The image written (``OUT/render/grid_<field>.<format>`` unless ``--out``).
+    ``lidendrite render OUT --grid`` draws their final frames as one gallery.
     """
-    from lidendrite.render.cli import parse_clim, parse_size
-    from lidendrite.render.gallery import gallery
-
-    if args.image_format == "svg":
-        raise ConfigError("--grid writes png or pdf, not svg")
     keys = sweep_axes(out)[0]
     rows = read_table(out / "summary.csv") if (out / "summary.csv").exists() else []
     runs, labels = [], []
@@ -220,18 +210,4 @@ def render_sweep_grid(out: Path, args: Any) -> Path:
             labels.append(", ".join(f"{_short(k)}={r[k]}" for k in keys))
     if not runs:
         raise ConfigError(f"{out}: no case has frames to render yet")
-    dest = args.out if args.out is not None else out / "render"
-    clim = parse_clim(args.clim)
-    return gallery(
-        runs,
-        args.field,
-        out=dest / f"grid_{args.field}.{args.image_format}",
-        labels=labels,
-        size=parse_size(args.size, (800, 600)),
-        clim=None if clim == "frame" else "shared" if clim in (None, "run") else clim,
-        time_s=args.time,
-        dpi=args.dpi,
-        streamlines=args.streamlines > 0,
-        n_streamlines=args.streamlines,
-        seeding=args.seeding,
-    )
+    return runs, labels
