@@ -62,4 +62,13 @@ mv "$tmp/gallery/grid_flux.png" "$IMG/seed002_gallery.png"
 still=$("$LIDENDRITE" render "$DEMO" --field flux --out "$tmp/demo" | tail -n 1)
 mv "$still" "$IMG/demo_flux.png"
 
+# The showcase sweep (t+ x current density, 15 cases, a few minutes with 2 jobs): its headline
+# outputs against t+. Skipped with --no-run unless results/sweeps/tplus exists.
+SWEEP=results/sweeps/tplus
+if [ "$RUN" = 1 ] || [ -d "$SWEEP" ]; then
+  "$LIDENDRITE" sweep configs/sweeps/tplus_layout.yaml --out "$SWEEP" --jobs 2 -q
+  "$LIDENDRITE" plot "$SWEEP" --out "$tmp/sweep" >/dev/null
+  mv "$tmp/sweep/headline_vs_transference_number.png" "$IMG/sweep_tplus_layout.png"
+fi
+
 ls -l "$IMG"/seed002_tip.png "$IMG"/seed002_gallery.png "$IMG"/demo_flux.png
