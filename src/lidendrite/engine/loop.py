@@ -135,7 +135,7 @@ class Stepper:
         self.callbacks("on_start", self)
         events = events_for(self.state)
         t_end = case.t_end_s
-        next_output = case.frame_interval_s
+        next_output = min(case.frame_interval_s, t_end)  # the last frame at the latest
         eps = 1e-12 * t_end
         dt, dt_prev, order, segment_index = num.dt_initial_s, None, 1, 0
         last_progress = -math.inf
