@@ -12,8 +12,8 @@ import pytest
 
 from lidendrite.geometry.polyline import polyline_normals
 from lidendrite.moving.front import (
-    area_under,
     arc_fraction,
+    area_under,
     clean_front,
     front_step,
     keep_spacing,
