@@ -135,6 +135,7 @@ def run(
     earlier_wall_s = 0.0 if meta is None else float(meta["recorder"]["wall_time_s"])
     result.info.setdefault("wall_time_s", time.perf_counter() - t_wall + earlier_wall_s)
     result.info.setdefault("timings_s", dict(stepper.timings_s))
+    result.info.setdefault("checkpoints_written", stepper.checkpoints_written)
     recorder.write_status(
         result.status,
         reason=result.reason,

@@ -70,6 +70,7 @@ class Stepper:
         self.counters = metric_table.RunCounters()
         self.timings_s = {"solve": 0.0, "motion": 0.0, "remesh": 0.0, "output": 0.0}
         self.state: MeshState | None = None
+        self.checkpoints_written = 0
         self.time_s = 0.0
         self.step = 0
 
@@ -167,6 +168,7 @@ class Stepper:
             "recorder": self.recorder.resume_info(),
         }
         write_checkpoint(out_dir, self.state, meta)
+        self.checkpoints_written += 1
         self.timings_s["checkpoint"] += time.perf_counter() - t0
 
     # -- the loop -------------------------------------------------------------------------
