@@ -76,7 +76,7 @@ def main() -> None:
     """Launch the workers and print the scaling table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unknowns", type=float, default=2e5)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--solvers", nargs="+", default=["direct", "iterative"])
     parser.add_argument("--solver", default="direct", help=argparse.SUPPRESS)
