@@ -369,11 +369,14 @@ def test_run_arguments():
     assert args.out == Path("results/x")
 
 
-@pytest.mark.parametrize(("status", "code"), [("completed", 0), ("depleted", 0), ("failed", 1)])
+@pytest.mark.parametrize(
+    ("status", "code"), [("completed", 0), ("depleted", 0), ("failed", 1), ("interrupted", 3)]
+)
 def test_run_calls_the_simulation(comm, tmp_path, monkeypatch, status, code):
     calls = []
 
-    def fake_run(cfg, out_dir, comm):
+    def fake_run(cfg, out_dir, comm, **flags):
+        assert flags["resume"] is False and flags["overwrite"] is False
         calls.append((cfg, out_dir, comm))
         return types.SimpleNamespace(status=status)
 

@@ -2,7 +2,7 @@
 
 Sub-commands::
 
-    lidendrite run CONFIG.yaml [--set key=value ...] [--out DIR]
+    lidendrite run CONFIG.yaml [--set key=value ...] [--out DIR] [--resume | --overwrite]
     lidendrite check CONFIG.yaml [--set key=value ...] [--no-mesh]
     lidendrite presets
     lidendrite render ...
@@ -11,7 +11,10 @@ Sub-commands::
 
 Invalid input (a configuration error, a missing file) prints one line,
 ``lidendrite: error: <message>``, on rank 0 and exits with status 2; other lidendrite errors
-exit with status 1. Under MPI every rank returns the same exit status and only rank 0 prints.
+exit with status 1. ``run`` exits with 0 (completed, depleted, short circuit), 1 (failed), 2 (bad
+input, or an output directory that holds results without ``--resume``/``--overwrite``) or 3
+(interrupted by SIGTERM/SIGINT: resume it with ``--resume``). Under MPI every rank returns the
+same exit status and only rank 0 prints.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -37,7 +41,16 @@ from lidendrite.plausibility import applicable_derived, config_warnings
 __all__ = ["build_parser", "config_warnings", "main"]
 
 #: Exit status of ``lidendrite run`` for each final status of a simulation.
-RUN_EXIT_CODES = {"completed": 0, "depleted": 0, "short_circuit": 0, "failed": 1}
+RUN_EXIT_CODES = {
+    "completed": 0,
+    "depleted": 0,
+    "short_circuit": 0,
+    "failed": 1,
+    "interrupted": 3,
+}
+#: Test hook: ``STEP:SIGNAL`` (e.g. ``12:TERM``) makes every rank send itself SIGNAL right after
+#: accepted step STEP, through the real signal path (handlers, checkpoint, exit status).
+TEST_SIGNAL_ENV = "LIDENDRITE_TEST_SIGNAL"
 
 
 def _comm() -> Any:
@@ -159,13 +172,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from lidendrite.logs import setup_logging
 
     setup_logging(_comm(), logging.WARNING if args.quiet else logging.INFO)
-    if args.isolate:
-        result = simulation.run(cfg, out_dir=out_dir, comm=_comm(), catch_errors=True)
-    else:
-        result = simulation.run(cfg, out_dir=out_dir, comm=_comm())
+    result = simulation.run(
+        cfg,
+        out_dir=out_dir,
+        comm=_comm(),
+        catch_errors=args.isolate,
+        callbacks=_test_hooks(),
+        resume=args.resume,
+        overwrite=args.overwrite,
+    )
     status = str(getattr(result, "status", "failed"))
+    if getattr(result, "info", {}).get("already_complete"):
+        _echo(f"lidendrite: {out_dir}: the run is already complete ({status})")
     _echo(f"lidendrite: run {status}")
     return RUN_EXIT_CODES.get(status, 1)
+
+
+def _test_hooks() -> list[Any]:
+    """Callbacks of the test hook :data:`TEST_SIGNAL_ENV` (none when it is not set)."""
+    spec = os.environ.get(TEST_SIGNAL_ENV, "")
+    if not spec:
+        return []
+    step_text, _, name = spec.partition(":")
+    at_step, sig = int(step_text), getattr(signal, f"SIG{name or 'TERM'}")
+
+    class SendSignal:
+        def on_step_end(self, stepper: Any, row: dict) -> None:
+            if stepper.step == at_step:
+                os.kill(os.getpid(), sig)
+
+    return [SendSignal()]
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
@@ -260,6 +296,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="end the case with status 'failed' (reason in status.json, traceback in run.log) "
         "on any unexpected error instead of aborting the MPI job (for sweeps)",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in the output directory from its newest checkpoint "
+        "(on any number of ranks)",
+    )
+    mode.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the results of an earlier run in the output directory and run afresh",
     )
     p.set_defaults(func=_cmd_run)
 

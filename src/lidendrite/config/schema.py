@@ -268,6 +268,14 @@ class OutputConfig:
     progress_every_s: Float = Field(
         2.0, ge=0, description="wall-clock seconds between progress lines, s"
     )
+    checkpoint_every_s: Float | None = Field(
+        None, gt=0, description="simulated seconds between checkpoints, s (null: by wall time only)"
+    )
+    checkpoint_every_wall_s: Float | None = Field(
+        600.0,
+        gt=0,
+        description="wall-clock seconds between checkpoints, s (null: by simulated time only)",
+    )
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mpi4py import MPI
@@ -21,13 +21,16 @@ from lidendrite.case import Case
 from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.engine import metrics as metric_table
 from lidendrite.engine.callbacks import CallbackList
+from lidendrite.engine.checkpointing import CheckpointSchedule, LoopState
 from lidendrite.engine.events import events_for
 from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
 from lidendrite.engine.remesh import remesh_threshold, remeshed_state
+from lidendrite.engine.signals import StopRequest
 from lidendrite.engine.state import MeshState
 from lidendrite.errors import SolverError
-from lidendrite.geometry.cell import cell_from_config
+from lidendrite.geometry.cell import build_cell, cell_from_config
 from lidendrite.geometry.quality import min_quality
+from lidendrite.io.checkpoint import restore_nodes, write_checkpoint
 from lidendrite.io.recorder import Recorder
 from lidendrite.moving.front import area_under, mean_height, remove_loops
 from lidendrite.solver.control import StepController
@@ -41,7 +44,7 @@ log = logging.getLogger("lidendrite")
 class RunResult:
     """How a run ended."""
 
-    status: str  # completed | depleted | short_circuit | failed
+    status: str  # completed | depleted | short_circuit | failed | interrupted
     reason: str
     time_s: float
     steps: int
@@ -71,6 +74,7 @@ class Stepper:
         self.counters = metric_table.RunCounters()
         self.timings_s = {"solve": 0.0, "motion": 0.0, "remesh": 0.0, "output": 0.0}
         self.state: MeshState | None = None
+        self.checkpoints_written = 0
         self.time_s = 0.0
         self.step = 0
 
@@ -106,9 +110,9 @@ class Stepper:
         self.recorder.fields(self.state, self.time_s, self.step, self.counters.remesh_count)
         self.timings_s["output"] += time.perf_counter() - t0
 
-    # -- the loop -------------------------------------------------------------------------
-    def run(self, out_dir: Path) -> RunResult:
-        """Solve the initial state, then step to the end of the protocol or an event."""
+    # -- start, restart, checkpoint ------------------------------------------------------
+    def start(self) -> LoopState:
+        """Mesh the initial cell, solve the consistent state at t = 0 and record it."""
         case, num = self.case, self.case.config.numerics
         t_mesh = time.perf_counter()
         self.state = MeshState(case, cell_from_config(self.comm, case.config), self.settings)
@@ -132,28 +136,82 @@ class Stepper:
         self.state.problem.accept()
         previous = self.record(0.0, 0)
         self.write_fields()
+        # the last frame at the latest, also when output.every_s exceeds the protocol
+        first_output = min(case.frame_interval_s, case.t_end_s)
+        return LoopState(dt=num.dt_initial_s, next_output=first_output, previous=previous)
+
+    def restore(self, checkpoint: dict) -> LoopState:
+        """Mesh the checkpoint's Gmsh input on this communicator and set its state."""
+        meta = checkpoint["meta"]
+        cell = build_cell(self.comm, **checkpoint["source"])
+        self.state = MeshState(self.case, cell, self.settings)
+        restore_nodes(self.state, checkpoint["nodes"], checkpoint["v"])
+        self.state.fresh_quality = meta["fresh_quality"]
+        self.time_s, self.step = float(meta["time_s"]), int(meta["step"])
+        self.counters = metric_table.RunCounters(**meta["counters"])
+        self.timings_s.update(meta["timings_s"])
+        log.info(
+            "resumed at t = %.6g s, step %d (%d cells)",
+            self.time_s,
+            self.step,
+            self.state.num_cells(),
+        )
+        return LoopState.from_dict(meta["loop"])
+
+    def checkpoint(self, out_dir: Path, loop: LoopState) -> None:
+        """Write a checkpoint of the state after the current step (collective)."""
+        t0 = time.perf_counter()
+        self.timings_s.setdefault("checkpoint", 0.0)
+        meta = {
+            "config_hash": self.case.config_hash,
+            "time_s": self.time_s,
+            "step": self.step,
+            "ranks": self.comm.size,
+            "loop": loop.to_dict(),
+            "counters": asdict(self.counters),
+            "timings_s": self.timings_s,
+            "fresh_quality": self.state.fresh_quality,
+            "recorder": self.recorder.resume_info(),
+        }
+        write_checkpoint(out_dir, self.state, meta)
+        self.checkpoints_written += 1
+        self.timings_s["checkpoint"] += time.perf_counter() - t0
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(
+        self, out_dir: Path, resume: dict | None = None, stop: StopRequest | None = None
+    ) -> RunResult:
+        """Solve the initial state (or restore ``resume``), then step to the end or an event.
+
+        With ``stop`` (installed signal handlers) a SIGTERM/SIGINT ends the run after the
+        current step with a checkpoint and ``status: interrupted``.
+        """
+        case, num = self.case, self.case.config.numerics
+        loop = self.start() if resume is None else self.restore(resume)
         self.callbacks("on_start", self)
         events = events_for(self.state)
         t_end = case.t_end_s
-        next_output = min(case.frame_interval_s, t_end)  # the last frame at the latest
         eps = 1e-12 * t_end
-        dt, dt_prev, order, segment_index = num.dt_initial_s, None, 1, 0
+        out = case.config.output
+        schedule = CheckpointSchedule(
+            out.checkpoint_every_s, out.checkpoint_every_wall_s, self.time_s
+        )
         last_progress = -math.inf
         while self.time_s < t_end - eps:
             k = segment_at(list(case.segments), self.time_s, eps)
             seg = case.segments[k]
             self.state.problem.control.value = case.controls_scaled[k]
-            if k != segment_index:
-                segment_index = k
-                order, dt_prev = 1, None  # restart BDF at a jump of the control
-                dt = min(dt, num.dt_initial_s)  # and resolve the new transient
-            dt = min(dt, num.dt_max_s, motion_dt_limit(self.state))
-            dt = land_on(self.time_s, dt, min(seg.end_s, next_output), eps)
-            ok, its, _ = self.solve_step(dt, dt_prev, order=order, move=case.moving)
+            if k != loop.segment_index:
+                loop.segment_index = k
+                loop.order, loop.dt_prev = 1, None  # restart BDF at a jump of the control
+                loop.dt = min(loop.dt, num.dt_initial_s)  # and resolve the new transient
+            dt = min(loop.dt, num.dt_max_s, motion_dt_limit(self.state))
+            dt = land_on(self.time_s, dt, min(seg.end_s, loop.next_output), eps)
+            ok, its, _ = self.solve_step(dt, loop.dt_prev, order=loop.order, move=case.moving)
             if not ok:
                 self.callbacks("on_step_rejected", self, dt)
-                dt = self.controller.after_failure(dt)
-                if dt < num.dt_min_s:
+                loop.dt = self.controller.after_failure(dt)
+                if loop.dt < num.dt_min_s:
                     return RunResult(
                         "failed",
                         f"time step fell below numerics.dt_min_s = {num.dt_min_s:g} s "
@@ -168,24 +226,39 @@ class Stepper:
             self.time_s += dt
             self.step += 1
             row = self.record(dt, its)
-            if abs(self.time_s - next_output) <= eps or self.time_s >= next_output:
+            if abs(self.time_s - loop.next_output) <= eps or self.time_s >= loop.next_output:
                 self.write_fields()
-                next_output = min(next_output + case.frame_interval_s, t_end)
+                loop.next_output = min(loop.next_output + case.frame_interval_s, t_end)
             now = time.perf_counter()
-            if now - last_progress >= case.config.output.progress_every_s:
+            if now - last_progress >= out.progress_every_s:
                 last_progress = now
                 self.progress(row, dt, its)
             for event in events:
-                fired = event.check(self.state, previous, row)
+                fired = event.check(self.state, loop.previous, row)
                 if fired is not None:
                     self.write_fields()
                     self.callbacks("on_event", self, fired)
                     return RunResult(
                         fired.status, fired.reason, self.time_s, self.step, out_dir, fired.info
                     )
-            dt_prev, order = dt, (2 if num.time_scheme == "bdf2" else 1)
-            dt = self.controller.next_dt(dt, its, change)
-            previous = row
+            loop.dt_prev, loop.order = dt, (2 if num.time_scheme == "bdf2" else 1)
+            loop.dt = self.controller.next_dt(dt, its, change)
+            loop.previous = row
+            due, stop_now = schedule.check(
+                self.comm, self.time_s, stop is not None and stop.pending
+            )
+            if due and self.time_s < t_end - eps:
+                self.checkpoint(out_dir, loop)
+                schedule.written(self.time_s)
+            if stop_now and self.time_s < t_end - eps:
+                name = (stop.signal_name if stop is not None else None) or "a signal"
+                return RunResult(
+                    "interrupted",
+                    f"stopped by {name} at t = {self.time_s:.6g} s (checkpoint written)",
+                    self.time_s,
+                    self.step,
+                    out_dir,
+                )
         return RunResult("completed", "protocol finished", self.time_s, self.step, out_dir)
 
     def progress(self, row: dict[str, float], dt: float, its: int) -> None:

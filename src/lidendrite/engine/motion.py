@@ -67,6 +67,13 @@ def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) 
     shift = area_under(state.anode.xy + steps["anode"]) - area_under(state.anode.xy)
     state.problem.electrolyte_velocity.value[:] = (0.0, shift / case.width_um / dt_hat)
     state.mover.move(u)
+    # The electrode nodes go exactly where the front step put them: the ALE solve reproduces
+    # its Dirichlet values only to round-off that depends on the partition, and the electrode
+    # polylines are the Gmsh input of the next remesh.
+    x = state.mesh.geometry.x
+    for name, step in steps.items():
+        itf = itfs[name]
+        x[itf.nodes, :2] = (itf.xy + step)[itf.to_poly]
     state.refresh_interfaces()
 
 

@@ -47,6 +47,7 @@ class MeshState:
         self.mesh = cell_mesh.mesh
         self.facet_tags = cell_mesh.facet_tags
         self.cell_tags = cell_mesh.cell_tags
+        self.source = cell_mesh.source  # the Gmsh input (what a checkpoint keeps)
         self.problem = CellProblem(
             self.mesh, self.facet_tags, self.cell_tags, case, solver=settings
         )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,7 @@ from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
-from lidendrite.geometry.polyline import resample_polyline
+from lidendrite.geometry.polyline import resample_polyline, snap_to_grid
 
 if TYPE_CHECKING:
     from mpi4py import MPI
@@ -47,11 +49,14 @@ class CellMesh:
         cell_tags: Cell tags (``tags.ELECTROLYTE``).
         facet_tags: Facet tags (``tags.ANODE``, ``tags.COUNTER``, ``tags.LEFT``, ``tags.RIGHT``)
             on the owned and ghost facets of each rank.
+        source: The :func:`build_cell` arguments that mesh this cell again, on any number of
+            ranks (the polylines on the Gmsh grid): checkpoints keep it instead of the mesh.
     """
 
     mesh: dolfinx.mesh.Mesh
     cell_tags: dolfinx.mesh.MeshTags
     facet_tags: dolfinx.mesh.MeshTags
+    source: dict[str, Any] | None = None
 
 
 def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -181,6 +186,15 @@ _GMSH_OPTIONS = {
 }
 
 
+def _rearm_signal_handlers() -> None:
+    """Reinstall Python's SIGTERM/SIGINT handlers (Gmsh's initialisation replaces them)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(sig)
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
 def _gmsh_verbose() -> bool:
     return os.environ.get(GMSH_VERBOSE_ENV, "") not in ("", "0")
 
@@ -297,8 +311,8 @@ def build_cell(
         GeometryError: The polylines cross or touch, the side walls are not vertical, a size is
             not positive, or Gmsh fails.
     """
-    anode = np.asarray(anode_xy_um, dtype=np.float64)
-    counter = np.asarray(counter_xy_um, dtype=np.float64)
+    anode = snap_to_grid(anode_xy_um)
+    counter = snap_to_grid(counter_xy_um)
     for name, value in (
         ("size_at_anode_um", size_at_anode_um),
         ("size_bulk_um", size_bulk_um),
@@ -324,6 +338,7 @@ def build_cell(
         initialised_here = not gmsh.isInitialized()
         if initialised_here:
             gmsh.initialize(readConfigFiles=False, interruptible=False)
+            _rearm_signal_handlers()
         else:
             saved = {key: gmsh.option.getNumber(key) for key in _GMSH_OPTIONS}
             callers_model = gmsh.model.getCurrent()
@@ -359,7 +374,10 @@ def build_cell(
                     gmsh.option.setNumber(key, value)
                 if callers_model in gmsh.model.list():
                     gmsh.model.setCurrent(callers_model)
-    return CellMesh(mesh=data.mesh, cell_tags=data.cell_tags, facet_tags=data.facet_tags)
+    source = dict(anode_xy_um=anode, counter_xy_um=counter, size_at_anode_um=size_at_anode_um)
+    source |= dict(size_bulk_um=size_bulk_um, grading_distance_um=grading_distance_um)
+    source |= {"refine_counter": bool(refine_counter), "periodic": bool(periodic)}
+    return CellMesh(data.mesh, data.cell_tags, data.facet_tags, source)
 
 
 def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:

@@ -189,3 +189,15 @@ def polyline_length(xy: np.ndarray) -> float:
     """
     d = np.diff(np.asarray(xy, dtype=np.float64), axis=0)
     return float(np.sum(np.hypot(d[:, 0], d[:, 1])))
+
+
+#: Grid (µm) to which every Gmsh input coordinate is rounded. Gmsh turns a 1e-14 µm change of
+#: its input into a different mesh, and the electrode polylines carry round-off that depends on
+#: the partition (the solution values that move them); on the grid, every rank count meshes the
+#: same polylines.
+GMSH_GRID_UM = 1e-9
+
+
+def snap_to_grid(xy_um: np.ndarray, grid_um: float = GMSH_GRID_UM) -> np.ndarray:
+    """Coordinates rounded to the nearest multiple of ``grid_um`` (float64 copy)."""
+    return np.round(np.asarray(xy_um, dtype=np.float64) / grid_um) * grid_um

@@ -153,6 +153,8 @@ class VTXSegments:
         self._writer = None
         self._state_id: int | None = None
         self._functions: dict[str, dolfinx.fem.Function] = {}
+        #: (segment, session) of a resumed run: that segment continues in a file of its own
+        self.resumed: tuple[int, int] | None = None
 
     def write(
         self, state: MeshState, arrays: dict[str, np.ndarray], time_s: float, segment: int
@@ -167,7 +169,10 @@ class VTXSegments:
                 )
                 for name in arrays
             }
-            path = self.out_dir / f"fields_seg{segment:03d}.bp"
+            name = f"fields_seg{segment:03d}"
+            if self.resumed is not None and self.resumed[0] == segment:
+                name += f"_r{self.resumed[1]}"
+            path = self.out_dir / f"{name}.bp"
             policy = dolfinx.io.VTXMeshPolicy.update if self.moving else None
             kwargs = {"mesh_policy": policy} if policy is not None else {}
             self._writer = dolfinx.io.VTXWriter(

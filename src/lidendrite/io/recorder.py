@@ -5,6 +5,12 @@ field data are gathered on rank 0 into frames (``frames/frame_XXXXX.npz`` for th
 ``fields/frame_XXXXX.vtu`` + ``fields.pvd`` for ParaView). With ``output.vtx`` every rank also
 writes the parallel VTX/ADIOS2 files ``fields_segXXX.bp`` (one per mesh segment: a remesh starts
 a new one). ``run.log`` receives the ``lidendrite`` log records of the run (rank 0).
+
+A resumed run (``resume``: what :meth:`Recorder.resume_info` gave its checkpoint) continues the
+files where the checkpoint left them: ``metrics.csv`` keeps the rows up to the checkpoint,
+frames written after it are removed, ``fields.pvd`` lists the frames before it, ``run.log`` is
+appended to, the interrupted mesh segment continues in ``fields_segXXX_rN.bp`` and
+``status.json`` keeps the ``history`` of every session of the run.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 import yaml
 
 from lidendrite.engine.metrics import COLUMN_NAMES
+from lidendrite.errors import ConfigError
 from lidendrite.io import frames as frame_io
 from lidendrite.io.fields import VTXSegments, field_arrays, gather_frame, vector_fields
 
@@ -45,6 +52,8 @@ class Recorder:
         frames: bool = True,
         vtx: bool = False,
         moving: bool = False,
+        resume: dict[str, Any] | None = None,
+        history: list[dict[str, Any]] | None = None,
     ):
         self.out_dir = Path(out_dir)
         self.comm = comm
@@ -57,36 +66,90 @@ class Recorder:
         self._pvd: list[tuple[float, str]] = []
         self.frame_count = 0
         self.warnings: list[str] = []  # config warnings, saved in status.json
+        self.metrics_rows = 0
         self.t_start = time.perf_counter()
+        self.history = list(history or [])
+        self.history.append(
+            {
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "ranks": comm.size,
+                "from_step": 0 if resume is None else resume["step"],
+                "from_time_s": 0.0 if resume is None else resume["time_s"],
+            }
+        )
+        if resume is not None:
+            self.frame_count = int(resume["frame_count"])
+            self.metrics_rows = int(resume["metrics_rows"])
+            self._pvd = [(float(t), str(f)) for t, f in resume["pvd"]]
+            self.t_start -= float(resume["wall_time_s"])
+            if self._vtx is not None:
+                self._vtx.resumed = (int(resume["segment"]), len(self.history) - 1)
         if self.rank0:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            for stale_bp in self.out_dir.glob("fields_seg*.bp"):
-                shutil.rmtree(stale_bp, ignore_errors=True)
-            for stale in ("frames", "fields"):
-                d = self.out_dir / stale
-                if d.is_dir():
-                    for f in d.iterdir():
-                        if f.suffix in (".npz", ".vtu"):
-                            f.unlink()
+            if resume is None:
+                self._clear_fields(0, 0)
+            else:
+                self._clear_fields(self.frame_count, int(resume["segment"]) + 1)
+                frame_io.write_pvd(self.out_dir / "fields.pvd", self._pvd)
             with open(self.out_dir / "config.resolved.yaml", "w") as fh:
                 yaml.safe_dump(resolved, fh, sort_keys=False)
-            self._csv = open(self.out_dir / "metrics.csv", "w", newline="")  # noqa: SIM115
-            self._writer = csv.DictWriter(self._csv, fieldnames=METRIC_COLUMNS)
-            self._writer.writeheader()
-            self._csv.flush()
-            self._open_log()
+            self._open_metrics(keep_rows=None if resume is None else self.metrics_rows)
+            self._open_log(append=resume is not None)
             self.write_status("running")
         comm.barrier()
 
+    def _clear_fields(self, first_frame: int, first_segment: int) -> None:
+        """Remove field files from frame ``first_frame`` and VTX segment ``first_segment`` on."""
+        for bp in self.out_dir.glob("fields_seg*.bp"):
+            digits = bp.name[len("fields_seg") :][:3]
+            if not digits.isdigit() or int(digits) >= first_segment:
+                shutil.rmtree(bp, ignore_errors=True)
+        for stale in ("frames", "fields"):
+            d = self.out_dir / stale
+            if d.is_dir():
+                for f in d.iterdir():
+                    digits = f.stem.rpartition("_")[2]
+                    if f.suffix in (".npz", ".vtu") and (
+                        not digits.isdigit() or int(digits) >= first_frame
+                    ):
+                        f.unlink()
+
+    def _open_metrics(self, keep_rows: int | None) -> None:
+        """Start ``metrics.csv``, or keep its header and first ``keep_rows`` rows (resume)."""
+        path = self.out_dir / "metrics.csv"
+        if keep_rows is not None:
+            lines = path.read_text().splitlines(keepends=True) if path.exists() else []
+            if len(lines) < keep_rows + 1:
+                raise ConfigError(
+                    f"{path}: {max(len(lines) - 1, 0)} rows, the checkpoint needs {keep_rows}"
+                )
+            tmp = path.with_name("metrics.csv.tmp")
+            tmp.write_text("".join(lines[: keep_rows + 1]))
+            tmp.replace(path)
+        self._csv = open(path, "a" if keep_rows is not None else "w", newline="")  # noqa: SIM115
+        self._writer = csv.DictWriter(self._csv, fieldnames=METRIC_COLUMNS)
+        if keep_rows is None:
+            self._writer.writeheader()
+        self._csv.flush()
+
+    def resume_info(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the recorder (rank 0's is written)."""
+        return {
+            "frame_count": self.frame_count,
+            "metrics_rows": self.metrics_rows,
+            "pvd": self._pvd,
+            "wall_time_s": time.perf_counter() - self.t_start,
+        }
+
     # -- log ------------------------------------------------------------------------------
-    def _open_log(self) -> None:
+    def _open_log(self, append: bool = False) -> None:
         """Copy the ``lidendrite`` log records (INFO and up) into ``run.log``.
 
         The console keeps the level it was given (``-q`` prints warnings only): the logger is
         opened to INFO and its other handlers get the old level as their own until
         :meth:`close`.
         """
-        handler = logging.FileHandler(self.out_dir / "run.log", mode="w")
+        handler = logging.FileHandler(self.out_dir / "run.log", mode="a" if append else "w")
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         handler.setLevel(logging.INFO)
         old_level = log.getEffectiveLevel()
@@ -116,6 +179,7 @@ class Recorder:
     # -- tables ---------------------------------------------------------------------------
     def metrics(self, row: dict[str, float]) -> None:
         """Append one row to ``metrics.csv`` (rank 0) and flush it."""
+        self.metrics_rows += 1
         if self.rank0:
             row = dict(row)
             row["wall_time_s"] = time.perf_counter() - self.t_start
@@ -124,8 +188,11 @@ class Recorder:
 
     def write_status(self, status: str, **info: Any) -> None:
         """Write ``status.json`` (rank 0)."""
+        if status != "running":
+            self.history[-1].update(ended=status, time_s=info.get("time_s"))
         if self.rank0:
             data = _finite({"status": status, **info, "warnings": list(self.warnings)})
+            data = {"status": status, **info, "history": self.history}
             tmp = self.out_dir / "status.json.tmp"
             text = json.dumps(data, indent=2, default=_json_default, allow_nan=False)
             tmp.write_text(text + "\n")
