@@ -303,7 +303,7 @@ def test_plot_and_gallery_of_a_sweep(grid_sweep, tmp_path):
     for stem in ("headline_vs_transference_number", "heatmap", "tip_height_vs_time"):
         assert {f"{stem}.png", f"{stem}.pdf"} <= names
     pytest.importorskip("pyvista")
-    args = ["render", str(out), "--grid", "--streamlines", "0", "--size", "200x150"]
+    args = ["render", str(out), "--grid", "--streamlines", "0", "--layout", "double"]
     assert main([*args, "--out", str(tmp_path / "grid")]) == 0
     assert (tmp_path / "grid" / "grid_flux.png").stat().st_size > 0
 

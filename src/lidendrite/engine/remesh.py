@@ -13,7 +13,7 @@ from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import build_cell
-from lidendrite.geometry.polyline import resample_polyline
+from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
 from lidendrite.solver.problem import SolverSettings
 
@@ -66,6 +66,7 @@ def remeshed_state(
         grading_distance_um=cfg.mesh.grading_distance_um,
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
+        grid_um=GMSH_GRID_UM,
     )
     new = MeshState(case, cell_mesh, settings)
     # New nodes lie inside the old mesh or at most one boundary step outside it.
@@ -83,7 +84,9 @@ def remeshed_state(
         x_old[:] = saved
     new.problem.v.x.array[:] = old.cell_voltage_scaled()
     new.problem.control.value = old.problem.control.value
-    ratio = target / anion_inventory(new)
+    # immobile anions (a single-ion conductor) are fixed to the framework: uniform, nothing to
+    # conserve by rescaling (the domain may change by round-off at a remesh)
+    ratio = target / anion_inventory(new) if case.mobile_anions else 1.0
     c_fixed = case.params.c_fixed
     c = new.problem.c.x.array
     c[:] = (c + c_fixed) * ratio - c_fixed

@@ -279,6 +279,7 @@ def build_cell(
     grading_distance_um: float,
     refine_counter: bool = False,
     periodic: bool = False,
+    grid_um: float | None = None,
 ) -> CellMesh:
     """Mesh the electrolyte between an anode and a counter-electrode polyline (collective).
 
@@ -303,6 +304,10 @@ def build_cell(
         refine_counter: Also refine towards the counter electrode.
         periodic: Mesh the right wall as a translated copy of the left wall (matching nodes),
             for periodic side conditions; each polyline must start and end at the same height.
+        grid_um: Round the polylines to this grid first (remeshing passes
+            :data:`~lidendrite.geometry.polyline.GMSH_GRID_UM`: polylines computed from a
+            solution carry partition-dependent round-off that Gmsh would amplify). The initial
+            cell, computed from the config alike on every rank, is meshed as given.
 
     Returns:
         The mesh with its cell and facet tags.
@@ -311,8 +316,10 @@ def build_cell(
         GeometryError: The polylines cross or touch, the side walls are not vertical, a size is
             not positive, or Gmsh fails.
     """
-    anode = snap_to_grid(anode_xy_um)
-    counter = snap_to_grid(counter_xy_um)
+    anode = np.asarray(anode_xy_um, dtype=np.float64)
+    counter = np.asarray(counter_xy_um, dtype=np.float64)
+    if grid_um is not None:
+        anode, counter = snap_to_grid(anode, grid_um), snap_to_grid(counter, grid_um)
     for name, value in (
         ("size_at_anode_um", size_at_anode_um),
         ("size_bulk_um", size_bulk_um),

@@ -191,8 +191,14 @@ class Recorder:
         if status != "running":
             self.history[-1].update(ended=status, time_s=info.get("time_s"))
         if self.rank0:
-            data = _finite({"status": status, **info, "warnings": list(self.warnings)})
-            data = {"status": status, **info, "history": self.history}
+            data = _finite(
+                {
+                    "status": status,
+                    **info,
+                    "warnings": list(self.warnings),
+                    "history": self.history,
+                }
+            )
             tmp = self.out_dir / "status.json.tmp"
             text = json.dumps(data, indent=2, default=_json_default, allow_nan=False)
             tmp.write_text(text + "\n")

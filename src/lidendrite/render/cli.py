@@ -264,10 +264,13 @@ def _render_grid(
     if args.animate or args.all:
         raise ConfigError("--grid makes one image; it cannot be combined with --animate/--all")
     out_dir = args.out if args.out is not None else runs[0] / "render"
+    # one row up to 4 panels, then rows of up to 5 (a sweep gallery has many)
+    ncols = len(runs) if len(runs) <= 4 else min(5, math.ceil(len(runs) / math.ceil(len(runs) / 5)))
     return gallery(
         runs,
         args.field,
         out=out_dir / f"grid_{args.field}.{args.image_format}",
+        ncols=ncols,
         labels=labels
         if labels is not None
         else (None if args.title is None else [args.title] * len(runs)),

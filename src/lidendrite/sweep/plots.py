@@ -54,6 +54,15 @@ def _short(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+#: Compact names of common swept keys for panel titles.
+_SYMBOLS = {"transference_number": "t+", "current_density_A_per_m2": "i"}
+
+
+def _panel_label(key: str, value: str) -> str:
+    name = _short(key)
+    return f"{_SYMBOLS.get(name, name)} = {value}"
+
+
 def _positions(values: list[str]) -> tuple[dict[str, float], bool]:
     """Where each distinct value of a key goes on an axis; whether the axis is numeric."""
     distinct = list(dict.fromkeys(values))
@@ -207,7 +216,7 @@ def sweep_gallery_runs(out: Path) -> tuple[list[Path], list[str]]:
         case = out / "cases" / r["case_id"]
         if any((case / "frames").glob("*.npz")):
             runs.append(case)
-            labels.append(", ".join(f"{_short(k)}={r[k]}" for k in keys))
+            labels.append(", ".join(_panel_label(k, r[k]) for k in keys))
     if not runs:
         raise ConfigError(f"{out}: no case has frames to render yet")
     return runs, labels
