@@ -316,13 +316,13 @@ def test_rerun_resumes_from_checkpoints_or_moves_the_attempt_aside(tmp_path, mon
     case = out / "cases" / "abc"
     (case / "checkpoints").mkdir(parents=True)
     (case / "metrics.csv").write_text("time_s\n0\n")
-    monkeypatch.setattr(runner, "run_supports_resume", lambda: True)
+    monkeypatch.setattr(runner, "resumable", lambda case_dir, config_hash: True)
     assert sweeper._prepare("abc", {"attempts": []}) is True  # `lidendrite run --resume`
     assert (case / "metrics.csv").exists()
     assert "--resume" in runner.case_command(out, "abc", 1, resume=True)
-    monkeypatch.setattr(runner, "run_supports_resume", lambda: False)
+    monkeypatch.setattr(runner, "resumable", lambda case_dir, config_hash: False)
     record: dict = {"attempts": [{"outcome": "running"}]}
-    assert sweeper._prepare("abc", record) is False  # no --resume: a fresh run
+    assert sweeper._prepare("abc", record) is False  # no valid checkpoint: a fresh run
     assert sorted(p.name for p in case.iterdir()) == ["attempts"]
     assert (case / "attempts" / "1" / "metrics.csv").exists()
     assert record["attempts"][-1]["outcome"] == "interrupted"

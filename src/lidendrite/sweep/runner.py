@@ -93,22 +93,16 @@ def _environment() -> dict[str, str]:
     return env
 
 
-_RESUME_SUPPORTED: bool | None = None
+def resumable(case_dir: Path, config_hash: str) -> bool:
+    """Whether an unfinished case has a valid checkpoint of its own config to resume from."""
+    from lidendrite.errors import ConfigError
+    from lidendrite.io.checkpoint import newest_checkpoint
 
-
-def run_supports_resume() -> bool:
-    """Whether ``lidendrite run`` has ``--resume`` (checked once, by its ``--help``)."""
-    global _RESUME_SUPPORTED
-    if _RESUME_SUPPORTED is None:
-        proc = subprocess.run(
-            [sys.executable, "-m", "lidendrite.cli", "run", "--help"],
-            capture_output=True,
-            text=True,
-            env=_environment(),
-            check=False,
-        )
-        _RESUME_SUPPORTED = "--resume" in proc.stdout
-    return _RESUME_SUPPORTED
+    try:
+        newest_checkpoint(case_dir, config_hash)
+    except (ConfigError, OSError):
+        return False
+    return True
 
 
 def _signal_group(pgid: int, sig: int) -> bool:
@@ -176,7 +170,7 @@ class SweepRunner:
                 outcome="interrupted", reason="the sweep that ran it was killed"
             )
         case_dir = self.out / "cases" / case_id
-        if (case_dir / "checkpoints").is_dir() and run_supports_resume():
+        if resumable(case_dir, case_id):  # the case id is its config hash
             return True
         moved = move_aside(case_dir)
         if moved is not None:
