@@ -9,14 +9,23 @@ whatever the checkpoint settings.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mpi4py import MPI
 
 import numpy as np
+
+from lidendrite.engine import metrics as metric_table
+from lidendrite.engine.state import MeshState
+from lidendrite.geometry.cell import build_cell
+from lidendrite.io.checkpoint import restore_nodes, write_checkpoint
+
+log = logging.getLogger("lidendrite")
 
 
 @dataclass
@@ -66,3 +75,42 @@ class CheckpointSchedule:
         stop_all = bool(flags[0])
         due = stop_all or bool(flags[1]) or time_s >= self.next_s * (1 - 1e-12)
         return due, stop_all
+
+
+def restore_stepper(stepper: Any, checkpoint: dict) -> LoopState:
+    """Mesh a checkpoint's Gmsh input on the stepper's communicator and set its state."""
+    meta = checkpoint["meta"]
+    cell = build_cell(stepper.comm, **checkpoint["source"])
+    stepper.state = MeshState(stepper.case, cell, stepper.settings)
+    restore_nodes(stepper.state, checkpoint["nodes"], checkpoint["v"])
+    stepper.state.fresh_quality = meta["fresh_quality"]
+    stepper.time_s, stepper.step = float(meta["time_s"]), int(meta["step"])
+    stepper.counters = metric_table.RunCounters(**meta["counters"])
+    stepper.timings_s.update(meta["timings_s"])
+    log.info(
+        "resumed at t = %.6g s, step %d (%d cells)",
+        stepper.time_s,
+        stepper.step,
+        stepper.state.num_cells(),
+    )
+    return LoopState.from_dict(meta["loop"])
+
+
+def write_stepper_checkpoint(stepper: Any, out_dir: Path, loop: LoopState) -> None:
+    """Write a checkpoint of the state after the current step (collective)."""
+    t0 = time.perf_counter()
+    stepper.timings_s.setdefault("checkpoint", 0.0)
+    meta = {
+        "config_hash": stepper.case.config_hash,
+        "time_s": stepper.time_s,
+        "step": stepper.step,
+        "ranks": stepper.comm.size,
+        "loop": loop.to_dict(),
+        "counters": asdict(stepper.counters),
+        "timings_s": stepper.timings_s,
+        "fresh_quality": stepper.state.fresh_quality,
+        "recorder": stepper.recorder.resume_info(),
+    }
+    write_checkpoint(out_dir, stepper.state, meta)
+    stepper.checkpoints_written += 1
+    stepper.timings_s["checkpoint"] += time.perf_counter() - t0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mpi4py import MPI
@@ -21,16 +21,20 @@ from lidendrite.case import Case
 from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.engine import metrics as metric_table
 from lidendrite.engine.callbacks import CallbackList
-from lidendrite.engine.checkpointing import CheckpointSchedule, LoopState
+from lidendrite.engine.checkpointing import (
+    CheckpointSchedule,
+    LoopState,
+    restore_stepper,
+    write_stepper_checkpoint,
+)
 from lidendrite.engine.events import events_for
 from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
 from lidendrite.engine.remesh import remesh_threshold, remeshed_state
 from lidendrite.engine.signals import StopRequest
 from lidendrite.engine.state import MeshState
 from lidendrite.errors import SolverError
-from lidendrite.geometry.cell import build_cell, cell_from_config
+from lidendrite.geometry.cell import cell_from_config
 from lidendrite.geometry.quality import min_quality
-from lidendrite.io.checkpoint import restore_nodes, write_checkpoint
 from lidendrite.io.recorder import Recorder
 from lidendrite.moving.front import area_under, mean_height, remove_loops
 from lidendrite.solver.control import StepController
@@ -142,40 +146,11 @@ class Stepper:
 
     def restore(self, checkpoint: dict) -> LoopState:
         """Mesh the checkpoint's Gmsh input on this communicator and set its state."""
-        meta = checkpoint["meta"]
-        cell = build_cell(self.comm, **checkpoint["source"])
-        self.state = MeshState(self.case, cell, self.settings)
-        restore_nodes(self.state, checkpoint["nodes"], checkpoint["v"])
-        self.state.fresh_quality = meta["fresh_quality"]
-        self.time_s, self.step = float(meta["time_s"]), int(meta["step"])
-        self.counters = metric_table.RunCounters(**meta["counters"])
-        self.timings_s.update(meta["timings_s"])
-        log.info(
-            "resumed at t = %.6g s, step %d (%d cells)",
-            self.time_s,
-            self.step,
-            self.state.num_cells(),
-        )
-        return LoopState.from_dict(meta["loop"])
+        return restore_stepper(self, checkpoint)
 
     def checkpoint(self, out_dir: Path, loop: LoopState) -> None:
         """Write a checkpoint of the state after the current step (collective)."""
-        t0 = time.perf_counter()
-        self.timings_s.setdefault("checkpoint", 0.0)
-        meta = {
-            "config_hash": self.case.config_hash,
-            "time_s": self.time_s,
-            "step": self.step,
-            "ranks": self.comm.size,
-            "loop": loop.to_dict(),
-            "counters": asdict(self.counters),
-            "timings_s": self.timings_s,
-            "fresh_quality": self.state.fresh_quality,
-            "recorder": self.recorder.resume_info(),
-        }
-        write_checkpoint(out_dir, self.state, meta)
-        self.checkpoints_written += 1
-        self.timings_s["checkpoint"] += time.perf_counter() - t0
+        write_stepper_checkpoint(self, out_dir, loop)
 
     # -- the loop -------------------------------------------------------------------------
     def run(

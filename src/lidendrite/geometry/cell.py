@@ -25,7 +25,7 @@ from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
-from lidendrite.geometry.polyline import resample_polyline, snap_to_grid
+from lidendrite.geometry.polyline import check_cell_polylines, resample_polyline, snap_to_grid
 
 if TYPE_CHECKING:
     from mpi4py import MPI
@@ -57,121 +57,6 @@ class CellMesh:
     cell_tags: dolfinx.mesh.MeshTags
     facet_tags: dolfinx.mesh.MeshTags
     source: dict[str, Any] | None = None
-
-
-def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    len2 = np.sum(ab * ab, axis=1)
-    t = np.divide(np.sum((p - a) * ab, axis=1), len2, out=np.zeros_like(len2), where=len2 > 0)
-    closest = a + np.clip(t, 0.0, 1.0)[:, None] * ab
-    return np.hypot(*(p - closest).T)
-
-
-def _segments_meet(
-    a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, tol: float
-) -> np.ndarray:
-    """Whether segments ``a0-a1`` and ``b0-b1`` intersect or come closer than ``tol``."""
-
-    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-        return (q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0])
-
-    crossing = (orient(a0, a1, b0) * orient(a0, a1, b1) < 0.0) & (
-        orient(b0, b1, a0) * orient(b0, b1, a1) < 0.0
-    )
-    distance = np.minimum.reduce(
-        [
-            _point_segment_distance(a0, b0, b1),
-            _point_segment_distance(a1, b0, b1),
-            _point_segment_distance(b0, a0, a1),
-            _point_segment_distance(b1, a0, a1),
-        ]
-    )
-    return crossing | (distance <= tol)
-
-
-def _first_contact(polygon: np.ndarray, tol: float) -> tuple[int, int] | None:
-    """First pair of non-adjacent edges of a closed polygon that meet, or None if it is simple.
-
-    Candidate pairs are those whose bounding boxes overlap, found by sorting the edges by their
-    smallest x, so the cost grows with the number of overlapping pairs rather than quadratically.
-    """
-    n = polygon.shape[0]
-    p0 = polygon
-    p1 = np.roll(polygon, -1, axis=0)
-    lo = np.minimum(p0, p1) - tol
-    hi = np.maximum(p0, p1) + tol
-    order = np.argsort(lo[:, 0], kind="stable")
-    lo_x_sorted = lo[order, 0]
-    last = np.searchsorted(lo_x_sorted, hi[order, 0], side="right")
-    counts = np.maximum(last - np.arange(n) - 1, 0)
-    total = int(counts.sum())
-    if total == 0:
-        return None
-    first_of = np.repeat(np.arange(n), counts)
-    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    i = order[first_of]
-    j = order[first_of + 1 + offset]
-    gap = np.abs(i - j)
-    candidate = (gap != 1) & (gap != n - 1)
-    candidate &= (lo[i, 1] <= hi[j, 1]) & (lo[j, 1] <= hi[i, 1])
-    i, j = i[candidate], j[candidate]
-    meet = _segments_meet(p0[i], p1[i], p0[j], p1[j], tol)
-    if not np.any(meet):
-        return None
-    k = np.flatnonzero(meet)
-    pairs = np.sort(np.column_stack([i[k], j[k]]), axis=1)
-    first = np.lexsort((pairs[:, 1], pairs[:, 0]))[0]
-    return int(pairs[first, 0]), int(pairs[first, 1])
-
-
-def _check_polylines(anode: np.ndarray, counter: np.ndarray) -> None:
-    """Raise GeometryError unless anode, walls and counter bound one simple region."""
-    for name, xy in (("anode", anode), ("counter", counter)):
-        if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 2:
-            raise GeometryError(f"the {name} polyline needs shape (K >= 2, 2), got {xy.shape}")
-        if not np.all(np.isfinite(xy)):
-            raise GeometryError(f"the {name} polyline has non-finite coordinates")
-        if np.any(np.hypot(*np.diff(xy, axis=0).T) == 0.0):
-            raise GeometryError(f"the {name} polyline has two identical consecutive vertices")
-    scale = float(np.ptp(np.vstack([anode, counter]), axis=0).max())
-    tol = 1e-9 * scale
-    for end, label in ((0, "left"), (-1, "right")):
-        if abs(anode[end, 0] - counter[end, 0]) > tol:
-            raise GeometryError(
-                f"the {label} ends of the anode (x = {anode[end, 0]:.6g} µm) and the counter "
-                f"electrode (x = {counter[end, 0]:.6g} µm) are not on one vertical side wall"
-            )
-        if counter[end, 1] - anode[end, 1] <= tol:
-            raise GeometryError(
-                f"the anode reaches the counter electrode at the {label} side wall "
-                f"(y = {anode[end, 1]:.6g} µm >= {counter[end, 1]:.6g} µm)"
-            )
-    # The boundary counter-clockwise: anode, right wall, counter (right to left), left wall.
-    polygon = np.vstack([anode, counter[::-1]])
-    k_a = anode.shape[0]
-    names = ["anode"] * (k_a - 1) + ["right side wall"]
-    names += ["counter electrode"] * (counter.shape[0] - 1) + ["left side wall"]
-    contact = _first_contact(polygon, tol)
-    if contact is not None:
-        i, j = contact
-        x, y = polygon[i]
-        if names[i] == names[j]:
-            raise GeometryError(
-                f"the {names[i]} crosses or touches itself near ({x:.6g}, {y:.6g}) µm"
-            )
-        if {names[i], names[j]} == {"anode", "counter electrode"}:
-            raise GeometryError(
-                f"the anode reaches the counter electrode near ({x:.6g}, {y:.6g}) µm"
-            )
-        raise GeometryError(
-            f"the {names[i]} and the {names[j]} cross or touch near ({x:.6g}, {y:.6g}) µm"
-        )
-    x, y = polygon[:, 0], polygon[:, 1]
-    if 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) <= 0.0:
-        raise GeometryError("the anode lies above the counter electrode")
-
-
-# --------------------------------------------------------------------------- Gmsh
 
 
 _GMSH_OPTIONS = {
@@ -327,7 +212,7 @@ def build_cell(
     ):
         if not (math.isfinite(value) and value > 0.0):
             raise GeometryError(f"{name} must be a positive number, got {value!r}")
-    _check_polylines(anode, counter)
+    check_cell_polylines(anode, counter)
     if periodic:
         tol = 1e-9 * max(1.0, float(np.ptp(anode[:, 0])))
         for name, line in (("anode", anode), ("counter electrode", counter)):
