@@ -251,7 +251,8 @@ def test_arrhenius_against_hand_computation():
     i0 = exchange_current_density(cfg.kinetics, temperature)
     assert i0 == pytest.approx(8.1 * math.exp(-0.5 / K_B_EV * (1 / temperature - 1 / t_ref)))
 
-    # Given diffusivities scale with the electrolyte activation energy.
+    # Given diffusivities: E_a is that of the conductivity, so D(T) = D_ref exp(...) T / T_ref,
+    # the same D(T) as when sigma and t+ at T_ref are given (Nernst-Einstein at both T).
     el = config_from_dict(
         {
             "electrolyte": {
@@ -262,8 +263,26 @@ def test_arrhenius_against_hand_computation():
         }
     ).electrolyte
     tp = transport_properties(el, temperature)
-    assert tp.diffusivity_cation_m2_per_s == pytest.approx(1e-11 * math.exp(exponent), rel=1e-10)
+    assert tp.diffusivity_cation_m2_per_s == pytest.approx(
+        1e-11 * math.exp(exponent) * temperature / t_ref, rel=1e-10
+    )
     assert tp.transference_number == pytest.approx(1 / 1.3, rel=1e-12)
+    # ... and the sigma route with the equivalent sigma, t+ at T_ref gives the same D(T)
+    sigma_ref = FARADAY**2 * 1000.0 * (1e-11 + 3e-12) / (GAS_R * t_ref)
+    el2 = config_from_dict(
+        {
+            "electrolyte": {
+                "conductivity_S_per_m": sigma_ref,
+                "transference_number": 1 / 1.3,
+                "activation_energy_eV": 0.14,
+            }
+        }
+    ).electrolyte
+    tp2 = transport_properties(el2, temperature)
+    assert tp2.diffusivity_cation_m2_per_s == pytest.approx(
+        tp.diffusivity_cation_m2_per_s, rel=1e-12
+    )
+    assert tp2.conductivity_S_per_m == pytest.approx(tp.conductivity_S_per_m, rel=1e-12)
 
 
 def test_set_overrides_parse_yaml_values():

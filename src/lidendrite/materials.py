@@ -75,7 +75,10 @@ def transport_properties(el: ElectrolyteConfig, temperature_K: float) -> Transpo
 
     Uses whichever pair the configuration gives (conductivity and transference number, or the
     two diffusivities, both at ``el.reference_temperature_K``) and derives the other by
-    Nernst-Einstein; the electrolyte activation energy scales the given pair by Arrhenius.
+    Nernst-Einstein. The electrolyte activation energy is that of the conductivity,
+    ``sigma(T) = sigma_ref exp[-E_a/k_B (1/T - 1/T_ref)]``, whichever pair is given: given
+    diffusivities therefore scale by that factor times ``T / T_ref`` (Nernst-Einstein), so both
+    routes give the same D(T).
 
     Raises:
         ConfigError: Neither pair is complete (an unresolved configuration).
@@ -84,8 +87,11 @@ def transport_properties(el: ElectrolyteConfig, temperature_K: float) -> Transpo
     arr = arrhenius_factor(el.activation_energy_eV, temperature_K, el.reference_temperature_K)
     rt_over_f2c = R * temperature_K / (F**2 * c0)
     if el.diffusivity_cation_m2_per_s is not None and el.diffusivity_anion_m2_per_s is not None:
-        d_plus = el.diffusivity_cation_m2_per_s * arr
-        d_minus = el.diffusivity_anion_m2_per_s * arr
+        # E_a describes the conductivity (what the papers fit): sigma = sigma_ref * arr, so
+        # D = t sigma R T / (F^2 c) carries T / T_ref too — the same D(T) as the sigma route
+        t_factor = temperature_K / el.reference_temperature_K
+        d_plus = el.diffusivity_cation_m2_per_s * arr * t_factor
+        d_minus = el.diffusivity_anion_m2_per_s * arr * t_factor
         sigma = (d_plus + d_minus) / rt_over_f2c
         t_plus = d_plus / (d_plus + d_minus)
     elif el.conductivity_S_per_m is not None and el.transference_number is not None:
