@@ -16,7 +16,13 @@ import numpy as np
 
 from lidendrite.errors import GeometryError
 
-__all__ = ["polyline_curvature", "polyline_length", "polyline_normals", "resample_polyline"]
+__all__ = [
+    "carry_along",
+    "polyline_curvature",
+    "polyline_length",
+    "polyline_normals",
+    "resample_polyline",
+]
 
 
 def _drop_repeated(xy: np.ndarray) -> np.ndarray:
@@ -201,3 +207,22 @@ GMSH_GRID_UM = 1e-9
 def snap_to_grid(xy_um: np.ndarray, grid_um: float = GMSH_GRID_UM) -> np.ndarray:
     """Coordinates rounded to the nearest multiple of ``grid_um`` (float64 copy)."""
     return np.round(np.asarray(xy_um, dtype=np.float64) / grid_um) * grid_um
+
+
+def carry_along(points: np.ndarray, xy: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Values of a polyline at the nearest point on it of each of ``points``.
+
+    ``values`` are given at the vertices of ``xy`` and interpolated linearly in arc length along
+    the segment that holds the nearest point: how a quantity attached to a surface (the material
+    coordinate) is carried onto the vertices of a remeshed surface.
+    """
+    a, b = xy[:-1], xy[1:]
+    d = b - a
+    length2 = np.maximum((d**2).sum(axis=1), 1e-300)
+    out = np.empty(len(points))
+    for k, p in enumerate(np.asarray(points, dtype=float)):
+        t = np.clip(((p - a) * d).sum(axis=1) / length2, 0.0, 1.0)
+        dist2 = ((a + t[:, None] * d - p) ** 2).sum(axis=1)
+        j = int(np.argmin(dist2))
+        out[k] = (1.0 - t[j]) * values[j] + t[j] * values[j + 1]
+    return out
