@@ -3,7 +3,9 @@
 Transport coefficients (D₊, D₋, fixed-anion concentration) are DG0 functions filled cell by cell
 from the material of each cell tag; electrode data (exchange current density, the fixed-anion
 concentration seen by Butler–Volmer) are P1 functions set on the nodes of each electrode facet
-tag; the exchange current carries the surface pattern, evaluated at the material coordinate. Both are read from the :class:`~lidendrite.case.Case` through its tag registry, so a new
+tag; the exchange current carries the surface pattern (``kinetics.patterns``), evaluated at the
+material coordinate ``material_x`` (the initial x of a surface point, which moves with the
+nodes). Both are read from the :class:`~lidendrite.case.Case` through its tag registry, so a new
 material or a surface pattern changes the data, never the forms. Values are scaled.
 """
 
