@@ -136,3 +136,31 @@ def test_binary_salt_transfer_coefficients_enter_as_2a_over_1_plus_a(comm, tmp_p
 def test_single_ion_conductor_modulation(comm, tmp_path):
     measured = modulation(comm, tmp_path, i0=i0_single_ion(1.0, 1.0), t_plus=1.0, alpha=0.5)
     assert measured == pytest.approx(theory(1.0), rel=RTOL)
+
+
+def test_check_reports_wagner_numbers_at_the_defect_and_pattern_scales():
+    from lidendrite.materials import derived_quantities
+
+    cfg = config_from_dict(
+        {
+            "cell": {"anode": {"shape": "defect", "defect_radius_um": 0.5}},
+            "electrolyte": {"conductivity_S_per_m": SIGMA, "transference_number": 0.4},
+            "kinetics": {
+                "exchange_current_density_A_per_m2": 10.0,
+                "patterns": [
+                    {
+                        "quantity": "exchange_current_density",
+                        "kind": "sinusoid",
+                        "relative_amplitude": 0.5,
+                        "wavelength_um": 2 * math.pi,
+                    }
+                ],
+            },
+        }
+    )
+    d = derived_quantities(cfg)
+    r_ct_sigma_m = R * T / (F * 10.0) * SIGMA  # α_a + α_c = 1
+    assert d["wagner_number_defect"][0] == pytest.approx(r_ct_sigma_m / 0.5e-6)
+    assert d["wagner_number_pattern"][0] == pytest.approx(r_ct_sigma_m / 1e-6)
+    assert d["wagner_number_pattern_steady"][0] == pytest.approx(0.4 * r_ct_sigma_m / 1e-6)
+    assert d["wagner_number"][0] == pytest.approx(r_ct_sigma_m / 3e-6)
