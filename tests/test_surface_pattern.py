@@ -164,3 +164,30 @@ def test_check_reports_wagner_numbers_at_the_defect_and_pattern_scales():
     assert d["wagner_number_pattern"][0] == pytest.approx(r_ct_sigma_m / 1e-6)
     assert d["wagner_number_pattern_steady"][0] == pytest.approx(0.4 * r_ct_sigma_m / 1e-6)
     assert d["wagner_number"][0] == pytest.approx(r_ct_sigma_m / 3e-6)
+
+
+def test_unresolved_or_misplaced_patterns_are_warned_about():
+    from lidendrite.plausibility import config_warnings
+
+    def pattern(**p):
+        return {"quantity": "exchange_current_density", **p}
+
+    cfg = config_from_dict(
+        {
+            "electrolyte": {"conductivity_S_per_m": SIGMA, "transference_number": 0.4},
+            "mesh": {"size_at_anode_um": 0.1},
+            "kinetics": {
+                "patterns": [
+                    pattern(kind="sinusoid", relative_amplitude=0.1, wavelength_um=0.5),
+                    pattern(kind="random", correlation_um=0.1, relative_std=0.1),
+                    pattern(kind="patches", segments=[{"x_um": [6, 7], "factor": 2}]),
+                    pattern(kind="patches", segments=[{"x_um": [1, 1.1], "factor": 2}]),
+                ]
+            },
+        }
+    )
+    text = "\n".join(config_warnings(cfg, {}))
+    assert "patterns[0].wavelength_um = 0.5: fewer than 10 elements" in text
+    assert "patterns[1].correlation_um = 0.1: fewer than 2 elements" in text
+    assert "patterns[2].segments[0].x_um = [6, 7]: outside the cell" in text
+    assert "patterns[3].segments[0].x_um = [1, 1.1]: narrower than 2 elements" in text
