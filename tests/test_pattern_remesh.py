@@ -169,3 +169,26 @@ def test_random_pattern_is_reproducible_and_has_its_statistics():
     _, other = random_field(RandomPattern("random", "exchange_current_density", 0.2, 0.3, 8), 200.0)
     _, same = random_field(p, 200.0)
     assert not np.allclose(other, same)
+
+
+def test_checkpoint_keeps_the_material_coordinate(comm):
+    from lidendrite.io.checkpoint import gather_state, restore_nodes
+
+    cfg = config_from_dict(_config())
+    case = Case.from_config(cfg)
+    state = MeshState(case, cell_from_config(comm, cfg), SolverSettings())
+    state.initial_guess(1.0)
+    xy = state.anode.xy.copy()
+    state.assign_anode_material(xy, xy[:, 0] + WAVELENGTH_UM / 4)
+    nodes = comm.bcast(gather_state(state), root=0)
+    fresh = MeshState(case, cell_from_config(comm, cfg), SolverSettings())
+    try:
+        restore_nodes(fresh, nodes, float(nodes["v"]))
+        np.testing.assert_allclose(fresh.anode_material(), xy[:, 0] + WAVELENGTH_UM / 4)
+        i0 = fresh.layout.values(fresh.problem.coefficients.exchange_current)
+        np.testing.assert_allclose(
+            i0, state.layout.values(state.problem.coefficients.exchange_current)
+        )
+    finally:
+        fresh.close()
+        state.close()
