@@ -21,6 +21,8 @@ GAS_R = 8.314462618
 
 VALID = "electrolyte:\n  preset: Cl-Li-G62\n"
 
+PATTERN = "kinetics:\n  patterns:\n    - {{quantity: exchange_current_density, {}}}\n"
+
 SIGMA = "electrolyte:\n  conductivity_S_per_m: 0.01\n"
 
 
@@ -179,6 +181,35 @@ BAD_INPUTS = [
         "size-anode-above-bulk",
         VALID + "mesh:\n  size_at_anode_um: 0.5\n",
         "mesh.size_at_anode_um = 0.5: must be <= mesh.size_bulk_um = 0.25",
+    ),
+    case(
+        "pattern-amplitude-one",
+        VALID + PATTERN.format("kind: sinusoid, relative_amplitude: 1.0, wavelength_um: 1"),
+        "kinetics.patterns[0].relative_amplitude = 1: must be in (0, 1)",
+    ),
+    case(
+        "pattern-factor-zero",
+        VALID + PATTERN.format("kind: patches, segments: [{x_um: [1, 2], factor: 0}]"),
+        "kinetics.patterns[0].segments[0].factor = 0: must be > 0",
+    ),
+    case(
+        "pattern-segment-reversed",
+        VALID + PATTERN.format("kind: patches, segments: [{x_um: [2, 1], factor: 3}]"),
+        "kinetics.patterns[0].segments[0].x_um = [2, 1]: must be [x0, x1] with x0 < x1",
+    ),
+    case(
+        "pattern-unknown-kind",
+        VALID + PATTERN.format("kind: stripes"),
+        "kinetics.patterns[0].kind = 'stripes': unknown kind; must be one of 'sinusoid', "
+        "'patches', 'random'",
+    ),
+    case(
+        "pattern-unknown-quantity",
+        VALID
+        + "kinetics:\n  patterns:\n    - {quantity: film_resistance, kind: random, "
+        + "correlation_um: 1, relative_std: 0.2}\n",
+        "kinetics.patterns[0].quantity = 'film_resistance': must be one of "
+        "'exchange_current_density'",
     ),
     case("section-not-mapping", VALID + "cell: 5\n", "cell = 5: expected a mapping of keys"),
     case("file-not-mapping", "- a\n- b\n", "the config file must be a mapping"),

@@ -15,8 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from lidendrite import materials
 from lidendrite.geometry.tags import TagRegistry
+from lidendrite.physics.patterns import pattern_factor
 from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
 from lidendrite.solver.protocol import Segment, schedule
 
@@ -57,6 +60,17 @@ class ElectrodeCoefficients:
     """i₀ / i_ref."""
     lithium: bool
     """Li metal (Butler–Volmer, may move) or a bulk-electrolyte reservoir (Dirichlet)."""
+    patterns: tuple = ()
+    """Surface patterns (``kinetics.patterns``) of this electrode; they multiply i₀."""
+    width_um: float = 0.0
+    """Cell width, µm (the domain of a random pattern)."""
+
+    def exchange_current_at(self, material_x_um: np.ndarray) -> np.ndarray:
+        """Scaled i₀ at surface points of initial (material) x coordinate ``material_x_um``."""
+        factor = pattern_factor(
+            self.patterns, material_x_um, self.width_um, "exchange_current_density"
+        )
+        return self.exchange_current * factor
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,12 @@ class Case:
         lithium_counter = cfg.cell.counter_electrode == "lithium"
         electrodes = (
             ElectrodeCoefficients(
-                "anode", registry.electrodes["anode"], params.exchange_current, True
+                "anode",
+                registry.electrodes["anode"],
+                params.exchange_current,
+                True,
+                patterns=cfg.kinetics.patterns,
+                width_um=cfg.cell.width_um,
             ),
             ElectrodeCoefficients(
                 "counter", registry.electrodes["counter"], params.exchange_current, lithium_counter
@@ -175,6 +194,11 @@ class Case:
     def matrix(self) -> MaterialCoefficients:
         """The matrix electrolyte (the material that touches the electrodes)."""
         return self.materials[0]
+
+    @property
+    def patterned(self) -> bool:
+        """Whether the anode carries a surface pattern (its material coordinate is tracked)."""
+        return bool(self.electrode("anode").patterns)
 
     def electrode(self, name: str) -> ElectrodeCoefficients:
         """Kinetic data of the electrode called ``name``."""

@@ -19,6 +19,7 @@ from lidendrite.constants import BOLTZMANN_EV_PER_K as K_B
 from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from lidendrite.errors import ConfigError
+from lidendrite.physics.patterns import smallest_pattern_length_um
 from lidendrite.presets import (
     DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2,
     PRESETS,
@@ -145,6 +146,37 @@ def limiting_current_density(cfg: Config) -> float:
     )
 
 
+def _local_wagner_numbers(
+    cfg: Config, wagner_length_m: float, t_plus: float
+) -> dict[str, tuple[float, str, str]]:
+    """Wagner numbers at the scale of a defect and of a surface pattern (R_ct σ / r).
+
+    Wa_r = R_ct σ / r: above ~1 the current is kinetically levelled over the defect or pattern,
+    below it the ohmic drop focuses it. For a binary salt at steady state (anion flux zero) the
+    concentration takes part and the relevant number is Wa_r · t₊ · 2(α_a + α_c)/(1 + α_a + α_c).
+    """
+    kin = cfg.kinetics
+    a_sum = kin.alpha_anodic + kin.alpha_cathodic
+    steady = t_plus * 2.0 * a_sum / (1.0 + a_sum) if t_plus < 1.0 else 1.0
+    out: dict[str, tuple[float, str, str]] = {}
+    scales = []
+    if cfg.cell.anode.shape == "defect":
+        scales.append(("defect", cfg.cell.anode.defect_radius_um, "r = defect radius"))
+    ell = smallest_pattern_length_um(kin.patterns)
+    if ell is not None:
+        scales.append(("pattern", ell, "r = lambda/2pi, patch half-width or correlation"))
+    for name, r_um, what in scales:
+        wa = wagner_length_m / (r_um * 1e-6)
+        out[f"wagner_number_{name}"] = (wa, "-", f"Wa_r = R_ct sigma / r, {what}")
+        if steady != 1.0:
+            out[f"wagner_number_{name}_steady"] = (
+                wa * steady,
+                "-",
+                "steady binary salt: Wa_r t+ 2(alpha_a+alpha_c)/(1+alpha_a+alpha_c)",
+            )
+    return out
+
+
 def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
     """Characteristic numbers of a run, for ``lidendrite check`` and the run log.
 
@@ -180,6 +212,7 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
             "R_ct = RT / ((alpha_a + alpha_c) F i0)",
         ),
         "wagner_number": (r_ct * tp.conductivity_S_per_m / length_m, "-", "Wa = R_ct sigma / L"),
+        **_local_wagner_numbers(cfg, r_ct * tp.conductivity_S_per_m, t_plus),
         "diffusion_time": (length_m**2 / d if d > 0 else math.inf, "s", "L^2 / D"),
         "limiting_current_density": (
             limiting_current_density(cfg),

@@ -106,6 +106,34 @@ def plated_thickness_max_um(cfg: Config) -> float:
     return peak * omega / FARADAY_C_PER_MOL * 1e6
 
 
+def _pattern_warnings(cfg: Config) -> list[str]:
+    """Surface patterns the anode mesh cannot resolve, and patches outside the cell."""
+    out = []
+    h, w = cfg.mesh.size_at_anode_um, cfg.cell.width_um
+    for i, p in enumerate(cfg.kinetics.patterns):
+        key = f"kinetics.patterns[{i}]"
+        if p.kind == "sinusoid" and h > p.wavelength_um / 10:
+            out.append(
+                f"{key}.wavelength_um = {p.wavelength_um:g}: fewer than 10 elements per "
+                f"wavelength (mesh.size_at_anode_um = {h:g})"
+            )
+        elif p.kind == "random" and h > p.correlation_um / 2:
+            out.append(
+                f"{key}.correlation_um = {p.correlation_um:g}: fewer than 2 elements per "
+                f"correlation length (mesh.size_at_anode_um = {h:g})"
+            )
+        for j, seg in enumerate(getattr(p, "segments", ())):
+            x0, x1 = seg.x_um
+            if x1 <= 0 or x0 >= w:
+                out.append(f"{key}.segments[{j}].x_um = [{x0:g}, {x1:g}]: outside the cell")
+            elif x1 - x0 < 2 * h:
+                out.append(
+                    f"{key}.segments[{j}].x_um = [{x0:g}, {x1:g}]: narrower than 2 elements "
+                    f"(mesh.size_at_anode_um = {h:g})"
+                )
+    return out
+
+
 def config_warnings(cfg: Config, derived: Mapping[str, tuple[float, str, str]]) -> list[str]:
     """Problems worth knowing before a run: depletion, ill-posedness, resolution, units.
 
@@ -150,6 +178,7 @@ def config_warnings(cfg: Config, derived: Mapping[str, tuple[float, str, str]]) 
             f"mesh.size_at_anode_um = {h:g}: fewer than 10 elements per wavelength "
             f"({anode.wavelength_um:g} um)"
         )
+    out += _pattern_warnings(cfg)
     per_lambda = derived.get("elements_per_neutral_wavelength")
     if cfg.numerics.moving_boundary and per_lambda is not None:
         from lidendrite.stability import MIN_ELEMENTS_PER_NEUTRAL_WAVELENGTH as need

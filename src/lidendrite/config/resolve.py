@@ -165,6 +165,17 @@ def _check_numerics(num: NumericsConfig) -> None:
         )
 
 
+def _check_patterns(kin: KineticsConfig) -> None:
+    for i, pattern in enumerate(kin.patterns):
+        for j, seg in enumerate(getattr(pattern, "segments", ())):
+            x0, x1 = seg.x_um
+            if not x0 < x1:
+                raise ConfigError(
+                    f"kinetics.patterns[{i}].segments[{j}].x_um = [{x0:g}, {x1:g}]: "
+                    "must be [x0, x1] with x0 < x1"
+                )
+
+
 def _check_steps(op: OperationConfig, step_paths: Sequence[str]) -> None:
     if not op.protocol:
         raise ConfigError("operation.protocol = []: must have at least one step")
@@ -249,6 +260,7 @@ def config_from_dict(data: Mapping[str, Any], overrides: Sequence[str] = ()) -> 
     cell = _check_cell(cfg.cell)
     _check_mesh(cfg.mesh, cell)
     _check_numerics(cfg.numerics)
+    _check_patterns(kin)
     output = cfg.output
     if output.every_s is None:
         total = op.repeat * sum(s.duration_s for s in op.protocol)

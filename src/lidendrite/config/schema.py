@@ -32,9 +32,14 @@ __all__ = [
     "NumericsConfig",
     "OperationConfig",
     "OutputConfig",
+    "PatchSegment",
+    "PatchesPattern",
     "ProtocolStep",
+    "RandomPattern",
     "Section",
+    "SinusoidPattern",
     "Str",
+    "SurfacePattern",
     "protocol_steps",
 ]
 
@@ -149,6 +154,57 @@ class ElectrolyteConfig:
     )
 
 
+#: The surface property a pattern modulates.
+PatternQuantity = Literal["exchange_current_density"]
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class SinusoidPattern:
+    """i0 × (1 + relative_amplitude · cos(2π (x − offset_um) / wavelength_um)) along the surface."""
+
+    kind: Literal["sinusoid"] = Field(description="pattern kind")
+    quantity: PatternQuantity = Field(description="the modulated surface property")
+    relative_amplitude: Float = Field(gt=0, lt=1, description="relative amplitude, -")
+    wavelength_um: Float = Field(gt=0, description="wavelength along the initial surface, um")
+    offset_um: Float = Field(0.0, description="position of a maximum, um")
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class PatchSegment:
+    """One segment [x0, x1] of the initial surface where the property is multiplied by factor."""
+
+    x_um: tuple[Float, Float] = Field(description="[x0, x1] along the initial surface, um")
+    factor: Float = Field(gt=0, description="multiplier on the segment, -")
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class PatchesPattern:
+    """Explicit segments of the initial surface with their own multipliers (1 elsewhere)."""
+
+    kind: Literal["patches"] = Field(description="pattern kind")
+    quantity: PatternQuantity = Field(description="the modulated surface property")
+    segments: tuple[PatchSegment, ...] = Field(
+        min_length=1, description="segments [{x_um: [x0, x1], factor: f}, ...]"
+    )
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class RandomPattern:
+    """A smooth log-normal multiplier of mean 1 (Gaussian correlation), reproducible by seed."""
+
+    kind: Literal["random"] = Field(description="pattern kind")
+    quantity: PatternQuantity = Field(description="the modulated surface property")
+    correlation_um: Float = Field(gt=0, description="correlation length, um")
+    relative_std: Float = Field(gt=0, le=3, description="relative standard deviation, -")
+    seed: Int = Field(0, ge=0, description="random seed (integer)")
+
+
+#: A surface pattern, chosen by its ``kind``.
+SurfacePattern = Annotated[
+    SinusoidPattern | PatchesPattern | RandomPattern, Field(discriminator="kind")
+]
+
+
 @dataclass(frozen=True, config=MODEL_CONFIG)
 class KineticsConfig:
     """Butler-Volmer kinetics and capillarity of the Li/electrolyte interface."""
@@ -167,6 +223,11 @@ class KineticsConfig:
     )
     molar_volume_m3_per_mol: Float = Field(
         constants.LI_MOLAR_VOLUME_M3_PER_MOL, gt=0, description="molar volume of Li, m^3/mol"
+    )
+    patterns: tuple[SurfacePattern, ...] = Field(
+        (),
+        description="heterogeneity of the plating surface: patterns that multiply, "
+        "each chosen by its kind (sinusoid, patches, random)",
     )
 
 

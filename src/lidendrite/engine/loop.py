@@ -290,8 +290,15 @@ class Stepper:
                 t0 = time.perf_counter()
                 max_step = max(float(np.abs(d).max()) for d in steps.values())
                 shift = (area_under(moved["anode"]) - area_under(st.anode.xy)) / self.case.width_um
+                material = (moved["anode"], st.anode_material()) if self.case.patterned else None
                 self.state = remeshed_state(
-                    old_state, self.settings, untangled, moved.get("counter"), max_step, shift
+                    old_state,
+                    self.settings,
+                    untangled,
+                    moved.get("counter"),
+                    max_step,
+                    shift,
+                    anode_material=material,
                 )
                 self.timings_s["remesh"] += time.perf_counter() - t0
                 order, dt_prev = 1, None

@@ -34,6 +34,7 @@ def remeshed_state(
     counter_xy: np.ndarray | None,
     max_step_um: float,
     shift_um: float = 0.0,
+    anode_material: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MeshState:
     """A new mesh bounded by the given electrode polylines, with the fields transferred.
 
@@ -47,6 +48,9 @@ def remeshed_state(
     of it between two Li electrodes (the counter recedes by what the anode gains), minus the
     slab of bulk electrolyte (c = c₀) pushed out through a reservoir counter electrode. The
     relative correction is kept in ``pending_correction`` of the new state.
+
+    ``anode_material`` (the moved old anode polyline and its vertices' material coordinates)
+    carries a surface pattern onto the new anode (:meth:`MeshState.assign_anode_material`).
     """
     case = old.case
     cfg = case.config
@@ -69,6 +73,8 @@ def remeshed_state(
         grid_um=GMSH_GRID_UM,
     )
     new = MeshState(case, cell_mesh, settings)
+    if anode_material is not None:
+        new.assign_anode_material(*anode_material)
     # New nodes lie inside the old mesh or at most one boundary step outside it.
     padding = 1.5 * max_step_um + 1e-3 * h
     target = anion_inventory(old)

@@ -15,7 +15,7 @@ import numpy as np
 
 from lidendrite.geometry import tags
 from lidendrite.geometry.interface import boundary_polyline
-from lidendrite.geometry.polyline import polyline_curvature, polyline_normals
+from lidendrite.geometry.polyline import carry_along, polyline_curvature, polyline_normals
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.nodes import NodeLayout
 from lidendrite.moving.ale import MeshMover
@@ -146,6 +146,29 @@ class MeshState:
             alpha_anodic=coef.alpha_anodic,
             alpha_cathodic=coef.alpha_cathodic,
         )
+
+    def anode_material(self) -> np.ndarray:
+        """Material coordinate (initial x, µm) of every anode polyline vertex (collective)."""
+        (out,) = self.polyline_values(
+            self.anode, self.layout.values(self.problem.coefficients.material_x)
+        )
+        return out
+
+    def assign_anode_material(self, source_xy: np.ndarray, source_material: np.ndarray) -> None:
+        """Carry the material coordinate onto this mesh's anode and refill i₀ there.
+
+        ``source_xy`` is the anode polyline of the previous mesh (moved to where this mesh was
+        built) and ``source_material`` its vertices' material coordinates; each vertex of the
+        new anode takes the value at its nearest point on that polyline (new surface included),
+        and its exchange current is the pattern at that material coordinate.
+        """
+        itf, coef = self.anode, self.problem.coefficients
+        material = carry_along(itf.xy, source_xy, source_material)[itf.to_poly]
+        i0 = self.case.electrode("anode").exchange_current_at(material)
+        self.layout.set_values(coef.material_x, material, nodes=itf.nodes)
+        self.layout.set_values(coef.exchange_current, i0, nodes=itf.nodes)
+        coef.material_x.x.scatter_forward()
+        coef.exchange_current.x.scatter_forward()
 
     def cell_voltage_scaled(self) -> float:
         """The global unknown V (shared by all ranks)."""

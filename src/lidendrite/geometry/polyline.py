@@ -18,6 +18,7 @@ from lidendrite.errors import GeometryError
 
 __all__ = [
     "check_cell_polylines",
+    "carry_along",
     "polyline_curvature",
     "polyline_length",
     "polyline_normals",
@@ -324,4 +325,23 @@ def check_cell_polylines(anode: np.ndarray, counter: np.ndarray) -> None:
         raise GeometryError("the anode lies above the counter electrode")
 
 
-# --------------------------------------------------------------------------- Gmsh
+# ------------------------------------------------------- values attached to a moving surface
+
+
+def carry_along(points: np.ndarray, xy: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Values of a polyline at the nearest point on it of each of ``points``.
+
+    ``values`` are given at the vertices of ``xy`` and interpolated linearly in arc length along
+    the segment that holds the nearest point: how a quantity attached to a surface (the material
+    coordinate) is carried onto the vertices of a remeshed surface.
+    """
+    a, b = xy[:-1], xy[1:]
+    d = b - a
+    length2 = np.maximum((d**2).sum(axis=1), 1e-300)
+    out = np.empty(len(points))
+    for k, p in enumerate(np.asarray(points, dtype=float)):
+        t = np.clip(((p - a) * d).sum(axis=1) / length2, 0.0, 1.0)
+        dist2 = ((a + t[:, None] * d - p) ** 2).sum(axis=1)
+        j = int(np.argmin(dist2))
+        out[k] = (1.0 - t[j]) * values[j] + t[j] * values[j + 1]
+    return out

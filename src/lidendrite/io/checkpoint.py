@@ -45,6 +45,7 @@ KILL_IN_WRITE_ENV = "LIDENDRITE_TEST_KILL_IN_CHECKPOINT"
 
 _NAME = re.compile(r"^ckpt_(\d{8})\.npz$")
 _NODE_FIELDS = ("c", "phi", "c_n", "c_nm1")
+_SURFACE_FIELDS = ("material_x", "exchange_current")
 _written = 0
 
 
@@ -74,6 +75,8 @@ def gather_state(state: MeshState) -> dict[str, np.ndarray] | None:
     }
     for name in _NODE_FIELDS:
         local[name] = lay.values(getattr(p, name))[:n].copy()
+    for name in _SURFACE_FIELDS:  # a surface pattern and where it has moved to
+        local[name] = lay.values(getattr(p.coefficients, name))[:n].copy()
     parts = mesh.comm.gather(local, root=0)
     v = state.cell_voltage_scaled()
     if mesh.comm.rank != 0:
@@ -188,6 +191,10 @@ def restore_nodes(state: MeshState, nodes: dict[str, np.ndarray], v: float) -> N
     for name in _NODE_FIELDS:
         lay.set_values(getattr(p, name), nodes[name][pos])
     lay.set_values(p.disp2, nodes["disp_nm1"][pos])
+    for name in _SURFACE_FIELDS:  # absent from checkpoints written before surface patterns
+        if name in nodes:
+            lay.set_values(getattr(p.coefficients, name), nodes[name][pos])
+            getattr(p.coefficients, name).x.scatter_forward()
     p.disp1.x.array[:] = 0.0
     p.v.x.array[:] = v
     state.refresh_interfaces()

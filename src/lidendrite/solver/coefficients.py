@@ -3,7 +3,9 @@
 Transport coefficients (D₊, D₋, fixed-anion concentration) are DG0 functions filled cell by cell
 from the material of each cell tag; electrode data (exchange current density, the fixed-anion
 concentration seen by Butler–Volmer) are P1 functions set on the nodes of each electrode facet
-tag. Both are read from the :class:`~lidendrite.case.Case` through its tag registry, so a new
+tag; the exchange current carries the surface pattern (``kinetics.patterns``), evaluated at the
+material coordinate ``material_x`` (the initial x of a surface point, which moves with the
+nodes). Both are read from the :class:`~lidendrite.case.Case` through its tag registry, so a new
 material or a surface pattern changes the data, never the forms. Values are scaled.
 """
 
@@ -31,6 +33,9 @@ class CoefficientFields:
     c_fixed: dolfinx.fem.Function
     exchange_current: dolfinx.fem.Function
     """P1; meaningful on the electrode nodes."""
+    material_x: dolfinx.fem.Function
+    """P1 material coordinate (µm): the x that a surface point had on the initial surface;
+    meaningful on the anode nodes, where it sets the pattern of i₀ (it moves with the nodes)."""
     surface_c_fixed: dolfinx.fem.Function
     """P1 fixed-anion concentration seen by Butler–Volmer; meaningful on the electrode nodes."""
     alpha_anodic: float
@@ -74,15 +79,18 @@ def build_coefficients(
     i0.x.array[:] = case.electrode("anode").exchange_current
     surface_cf.x.array[:] = matrix.c_fixed
     fdim = mesh.topology.dim - 1
+    material_x = fn(p1, name="material_x")
+    material_x.x.array[:] = p1.tabulate_dof_coordinates()[:, 0]
     for electrode in case.electrodes:
         dofs = dolfinx.fem.locate_dofs_topological(p1, fdim, facet_tags.find(electrode.tag))
-        i0.x.array[dofs] = electrode.exchange_current
-    for f in (*fields.values(), i0, surface_cf):
+        i0.x.array[dofs] = electrode.exchange_current_at(material_x.x.array[dofs])
+    for f in (*fields.values(), i0, surface_cf, material_x):
         f.x.scatter_forward()
     prm = case.params
     return CoefficientFields(
         **fields,
         exchange_current=i0,
+        material_x=material_x,
         surface_c_fixed=surface_cf,
         alpha_anodic=prm.alpha_anodic,
         alpha_cathodic=prm.alpha_cathodic,
