@@ -132,7 +132,7 @@ def test_transport_limited_growth_matches_linear_theory(comm, tmp_path_factory):
         WAVELENGTH_UM,
     )
     # The same cell with a flat anode (same polyline vertices, so the same mesh): the
-    # unstructured mesh alone makes the current along a flat anode vary by ~1e-4, and the
+    # unstructured mesh alone makes the current along a flat anode vary by ~5e-5, and the
     # unstable front amplifies that imprint to ~1.7 a0 by 700 s (~15 % of the signal),
     # with a sign set by the mesh (raw fitted rates -4 % ... +3 %). Linear growth is the
     # difference of the two runs.
