@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from lidendrite.engine.state import MeshState
+from lidendrite.engine.state import Interface, MeshState
 from lidendrite.moving.front import area_under, front_step
 
 
@@ -18,8 +18,10 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     """Displacement of every electrode polyline vertex over the coming step (µm).
 
     Explicit in time: the Butler–Volmer current of the current state, v_n = iΩ/F (see
-    :func:`~lidendrite.moving.front.front_step`). In a galvanostatic cell the vertex currents
-    are shifted so that their mean is the current applied now.
+    :func:`~lidendrite.moving.front.front_step`), except for the capillary term, which is taken
+    at the end of the step (:func:`capillary_stiffness`, stable at any step). In a
+    galvanostatic cell the vertex currents are shifted so that their mean is the current
+    applied now.
     """
     case = state.case
     applied = float(state.problem.control.value) if case.galvanostatic else None
@@ -30,17 +32,42 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     ):
         if itf is None:
             continue
+        surface = state.surface_state(itf)
+        step_per_current = case.params.front_speed * dt_hat
         out[name] = front_step(
             itf.xy,
             itf.normals,
-            state.plating_current_nodal(itf, phi_s),
-            step_per_current=case.params.front_speed * dt_hat,
+            state.plating_current_nodal(itf, phi_s, surface),
+            step_per_current=step_per_current,
             width_um=case.width_um,
             side=side,
             periodic=case.periodic,
             applied_mean=None if applied is None else side * applied,
+            capillary_stiffness=step_per_current * capillary_stiffness(state, itf, phi_s, surface),
         )
     return out
+
+
+def capillary_stiffness(
+    state: MeshState,
+    itf: Interface,
+    phi_s: float,
+    surface: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """−∂i/∂κ at the vertices: i_η × capillary (scaled current × µm).
+
+    ``i_η = α_c i_c + α_a i_a`` from the cathodic and anodic Butler–Volmer partial currents of
+    the current state, ``capillary`` = γΩ/F in scaled potential per unit curvature (1/µm).
+    """
+    coef = state.problem.coefficients
+    if coef.capillary == 0.0:
+        return np.zeros(len(itf.xy))
+    c_cation, phi, i0 = surface
+    eta = phi_s - phi + coef.capillary * itf.curvature
+    i_c = i0 * c_cation * np.exp(-coef.alpha_cathodic * eta)
+    i_a = i0 * np.exp(coef.alpha_anodic * eta)
+    i_eta = coef.alpha_cathodic * i_c + coef.alpha_anodic * i_a
+    return np.maximum(i_eta, 0.0) * coef.capillary
 
 
 def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) -> None:

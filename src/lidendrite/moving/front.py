@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from lidendrite.geometry.polyline import resample_polyline
+from lidendrite.moving.capillary import implicit_capillary_step
 
 
 def _segments_cross(p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -188,6 +189,7 @@ def front_step(
     side: int,
     periodic: bool,
     applied_mean: float | None = None,
+    capillary_stiffness: np.ndarray | None = None,
 ) -> np.ndarray:
     """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
 
@@ -208,6 +210,10 @@ def front_step(
         applied_mean: In a galvanostatic cell, the mean current per unit projected width that is
             applied now (it may just have changed: plating → stripping); the vertex currents
             are shifted uniformly so that their mean matches it.
+        capillary_stiffness: σ per vertex (µm², :mod:`lidendrite.moving.capillary`): the
+            curvature term is taken at the end of the step (linearly implicit), which keeps
+            capillarity stable at any step; the swept area is still that of the explicit
+            current (Faraday).
     """
     i_p = plating_current
     if applied_mean is not None:
@@ -215,9 +221,11 @@ def front_step(
         length = float(np.sum(np.hypot(*np.diff(xy, axis=0).T)))
         i_p = i_p + (applied_mean - mean) * width_um / length
     step = step_per_current * i_p
+    target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
+    if capillary_stiffness is not None:
+        step = implicit_capillary_step(xy, step, capillary_stiffness, periodic=periodic)
     d = boundary_displacement(step, normals)
     d = keep_spacing(xy, xy + d) - xy
-    target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
     d[:, 1] += (target - (area_under(xy + d) - area_under(xy))) / width_um
     if periodic:
         d[0] = d[-1] = 0.5 * (d[0] + d[-1])
