@@ -75,7 +75,8 @@ def remeshed_state(
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:
         new.assign_anode_material(*anode_material)
-    # New nodes lie inside the old mesh or at most one boundary step outside it.
+    # New nodes lie inside the old mesh shifted by the mean growth, or at most one boundary
+    # step outside it (the local motion differs from the mean by less than the largest step).
     padding = 1.5 * max_step_um + 1e-3 * h
     target = anion_inventory(old)
     if not case.counter_is_lithium:
@@ -85,7 +86,7 @@ def remeshed_state(
     x_old[:, 1] += shift_um
     try:
         pairs = [(new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)]
-        transfer(pairs, padding + abs(shift_um))
+        transfer(pairs, padding)
     finally:
         x_old[:] = saved
     new.problem.v.x.array[:] = old.cell_voltage_scaled()
