@@ -60,6 +60,33 @@ def moving_cell(**changes: Any) -> dict[str, Any]:
     return merge(base, changes)
 
 
+def remeshing_defect_cell(
+    *,
+    current_A_per_m2: float,
+    duration_s: float,
+    remesh_min_quality: float = 0.68,
+    counter: str = "lithium",
+    **changes: Any,
+) -> dict[str, Any]:
+    """A 3 um x 3 um cell with a 0.8 um Li defect that plates fast enough to remesh repeatedly.
+
+    The case the remeshing, MPI, checkpoint and engine tests share; ``changes`` are merged in.
+    """
+    base = moving_cell(
+        cell={
+            "width_um": 3.0,
+            "thickness_um": 3.0,
+            "counter_electrode": counter,
+            "anode": {"shape": "defect", "defect_radius_um": 0.8},
+        },
+        mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
+        operation={"current_density_A_per_m2": current_A_per_m2, "duration_s": duration_s},
+        numerics={"dt_max_s": 1.0, "remesh_min_quality": remesh_min_quality},
+        output={"every_s": duration_s},
+    )
+    return merge(base, changes)
+
+
 def shared_dir(comm: MPI.Comm, path: Path) -> Path:
     """Rank 0's ``path`` on every rank (each rank gets its own ``tmp_path`` under pytest)."""
     return Path(comm.bcast(str(path), root=0))

@@ -32,21 +32,15 @@ from lidendrite.config import config_from_dict
 from lidendrite.io.checkpoint import KILL_IN_WRITE_ENV, list_checkpoints
 from lidendrite.io.frames import list_frames, read_frame_time
 from lidendrite.simulation import run
-from moving_utils import moving_cell, read_metrics, shared_dir
+from moving_utils import read_metrics, remeshing_defect_cell, shared_dir
 from validation_utils import merge
 
 RTOL = 1e-8
-CONFIG = moving_cell(
+CONFIG = remeshing_defect_cell(
+    current_A_per_m2=600.0,
+    duration_s=8.0,
+    remesh_min_quality=0.72,
     title="checkpoint and restart",
-    cell={
-        "width_um": 3.0,
-        "thickness_um": 3.0,
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.8},
-    },
-    mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
-    operation={"current_density_A_per_m2": 600.0, "duration_s": 8.0},
-    numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.72},
     output={"every_s": 2.0, "checkpoint_every_s": 1.0},
 )
 STOP_STEP = 19  # t = 5 s of 8 s, after the first remesh (step 18), before the second (21)

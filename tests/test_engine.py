@@ -21,23 +21,12 @@ from lidendrite.engine.metrics import COLUMN_NAMES, RunCounters, evaluate
 from lidendrite.fem import PETSc, dolfinx
 from lidendrite.io.recorder import METRIC_COLUMNS
 from lidendrite.simulation import run
-from moving_utils import moving_cell, shared_dir
+from moving_utils import moving_cell, remeshing_defect_cell, shared_dir
 
 
 def _remeshing_case(**changes):
     return config_from_dict(
-        moving_cell(
-            cell={
-                "width_um": 3.0,
-                "thickness_um": 3.0,
-                "anode": {"shape": "defect", "defect_radius_um": 0.8},
-            },
-            mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
-            operation={"current_density_A_per_m2": 300.0, "duration_s": 12.0},
-            numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.68},
-            output={"every_s": 12.0},
-            **changes,
-        )
+        remeshing_defect_cell(current_A_per_m2=300.0, duration_s=12.0, **changes)
     )
 
 

@@ -16,21 +16,13 @@ import numpy as np
 import pytest
 
 from cli_runs import run_serial_and_parallel
-from moving_utils import moving_cell, read_metrics
+from moving_utils import moving_cell, read_metrics, remeshing_defect_cell
 
 RTOL = 1e-8
-CONFIG = moving_cell(
+CONFIG = remeshing_defect_cell(
+    current_A_per_m2=300.0,
+    duration_s=8.5,
     title="moving boundary with remeshing, MPI agreement",
-    cell={
-        "width_um": 3.0,
-        "thickness_um": 3.0,
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.8},
-    },
-    mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
-    operation={"current_density_A_per_m2": 300.0, "duration_s": 8.5},
-    numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.68},
-    output={"every_s": 8.5},
 )
 #: A 10 um x 8 um NH2-Li-G62 cell, sinusoidal anode, 0.8 i_lim (134 A/m^2), periodic walls.
 PERIODIC = moving_cell(

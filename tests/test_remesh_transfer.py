@@ -16,22 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from moving_utils import moving_cell, run_case, shared_dir
+from moving_utils import remeshing_defect_cell, run_case, shared_dir
 
 
 def _config(counter: str) -> dict:
-    return moving_cell(
-        cell={
-            "width_um": 3.0,
-            "thickness_um": 3.0,
-            "counter_electrode": counter,
-            "anode": {"shape": "defect", "defect_radius_um": 0.8},
-        },
-        mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
-        operation={"current_density_A_per_m2": 300.0, "duration_s": 24.0},
-        numerics={"dt_max_s": 1.0, "remesh_min_quality": 0.68},
-        output={"every_s": 24.0},
-    )
+    return remeshing_defect_cell(current_A_per_m2=300.0, duration_s=24.0, counter=counter)
 
 
 def _remesh_rows(m: dict[str, np.ndarray]) -> np.ndarray:

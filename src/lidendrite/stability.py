@@ -24,6 +24,7 @@ import numpy as np
 
 from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
+from lidendrite.physics.kinetics import overpotential_for_current
 
 #: Fewer elements than this on the neutral wavelength make shapes mesh-dependent.
 MIN_ELEMENTS_PER_NEUTRAL_WAVELENGTH = 8.0
@@ -40,22 +41,6 @@ class Stability:
     fastest_growth_rate_per_s: float
     transport_ratio: float
     """K / (F D₊ k̃) at the fastest wavelength: ≪ 1 kinetics-limited, ≳ 1 transport-limited."""
-
-
-def _bv_partials(
-    i: float, i0: float, c_ratio: float, a_a: float, a_c: float
-) -> tuple[float, float]:
-    """Cathodic and anodic partial currents at the overpotential that carries ``i`` (Newton)."""
-    eta = 0.0  # scaled by RT/F
-    for _ in range(200):
-        ic, ia = i0 * c_ratio * math.exp(-a_c * eta), i0 * math.exp(a_a * eta)
-        f = ic - ia - i
-        df = -(a_c * ic + a_a * ia)
-        step = f / df
-        eta -= step
-        if abs(step) < 1e-14 * max(1.0, abs(eta)):
-            break
-    return i0 * c_ratio * math.exp(-a_c * eta), i0 * math.exp(a_a * eta)
 
 
 def growth_rate(
@@ -103,7 +88,15 @@ def linear_stability(
         return None
     c0 = salt_concentration_mol_per_m3
     c_s = c0 * (1.0 - i / limiting_current_A_per_m2)
-    i_c, i_a = _bv_partials(i, exchange_current_A_per_m2, c_s / c0, alpha_anodic, alpha_cathodic)
+    i0 = exchange_current_A_per_m2
+    eta = overpotential_for_current(  # scaled by RT/F
+        i,
+        exchange_current=i0,
+        alpha_anodic=alpha_anodic,
+        alpha_cathodic=alpha_cathodic,
+        c_ratio=c_s / c0,
+    )
+    i_c, i_a = i0 * c_s / c0 * math.exp(-alpha_cathodic * eta), i0 * math.exp(alpha_anodic * eta)
     i_eta = alpha_cathodic * i_c + alpha_anodic * i_a
     K = (i_c / c_s + i_eta / c_s) / 2.0
     G_u = i / (F * diffusivity_cation_m2_per_s)

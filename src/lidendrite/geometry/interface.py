@@ -1,13 +1,9 @@
 """The moving Li boundary as an ordered polyline, with its normals and curvature.
 
 :func:`boundary_polyline` turns the tagged facets of a distributed mesh into one ordered polyline
-that every rank holds in full, plus the map from this rank's mesh nodes to its vertices. The
-other functions are pure numpy on ``(K, 2)`` vertex arrays (µm).
-
-Orientation: ``side = +1`` means the electrolyte lies to the left of the direction of travel
-(the anode ordered by increasing ``x``), ``side = -1`` to the right (the counter electrode
-ordered by increasing ``x``). Normals point into the electrolyte; the curvature is positive where
-the boundary bulges into the electrolyte.
+that every rank holds in full, plus the map from this rank's mesh nodes to its vertices. Normals,
+curvature and length (pure NumPy, with the orientation conventions) live in
+:mod:`lidendrite.geometry.polyline` and are re-exported here.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lidendrite.geometry.polyline import resample_polyline
+from lidendrite.geometry.polyline import polyline_length, resample_polyline
 from lidendrite.moving.capillary import implicit_capillary_step
 
 
@@ -218,8 +218,7 @@ def front_step(
     i_p = plating_current
     if applied_mean is not None:
         mean = boundary_integral(xy, i_p) / width_um
-        length = float(np.sum(np.hypot(*np.diff(xy, axis=0).T)))
-        i_p = i_p + (applied_mean - mean) * width_um / length
+        i_p = i_p + (applied_mean - mean) * width_um / polyline_length(xy)
     step = step_per_current * i_p
     target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
     if capillary_stiffness is not None:

@@ -50,15 +50,20 @@ def plating_current(
 
 
 def overpotential_for_current(
-    i_p: float, *, exchange_current: float, alpha_anodic: float, alpha_cathodic: float
+    i_p: float,
+    *,
+    exchange_current: float,
+    alpha_anodic: float,
+    alpha_cathodic: float,
+    c_ratio: float = 1.0,
 ) -> float:
-    """Invert Butler–Volmer at c₊ = c_ref for a scalar plating current (Newton on η)."""
+    """Invert Butler–Volmer for a scalar plating current (Newton on η) at c₊/c_ref = c_ratio."""
     eta = 0.0
     for _ in range(100):
-        f = exchange_current * (np.exp(-alpha_cathodic * eta) - np.exp(alpha_anodic * eta)) - i_p
+        cathodic = c_ratio * np.exp(-alpha_cathodic * eta)
+        f = exchange_current * (cathodic - np.exp(alpha_anodic * eta)) - i_p
         df = -exchange_current * (
-            alpha_cathodic * np.exp(-alpha_cathodic * eta)
-            + alpha_anodic * np.exp(alpha_anodic * eta)
+            alpha_cathodic * cathodic + alpha_anodic * np.exp(alpha_anodic * eta)
         )
         step = f / df
         eta -= step

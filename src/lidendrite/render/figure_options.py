@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lidendrite.errors import ConfigError
+from lidendrite.render.options import checked_clim
 from lidendrite.render.view import ViewBox
 
 __all__ = [
@@ -113,11 +114,7 @@ class FigureOptions:
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
                 raise ConfigError(f"{name} must be positive, got {value}")
-        if self.clim is not None:
-            lo, hi = (float(v) for v in self.clim)
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
-                raise ConfigError(f"colour range {self.clim} must be two finite numbers, lo <= hi")
-            object.__setattr__(self, "clim", (lo, hi))
+        object.__setattr__(self, "clim", checked_clim(self.clim))
         if self.panel_titles is not None:
             object.__setattr__(self, "panel_titles", tuple(self.panel_titles))
 

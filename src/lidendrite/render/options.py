@@ -80,11 +80,7 @@ class FrameOptions:
     def __post_init__(self) -> None:
         if self.dpi is not None and not self.dpi > 0:
             raise ConfigError(f"dpi must be positive, got {self.dpi}")
-        if self.clim is not None:
-            clim = (float(self.clim[0]), float(self.clim[1]))
-            if not (math.isfinite(clim[0]) and math.isfinite(clim[1]) and clim[0] <= clim[1]):
-                raise ConfigError(f"colour range {clim} must be two finite numbers, low <= high")
-            object.__setattr__(self, "clim", clim)
+        object.__setattr__(self, "clim", checked_clim(self.clim))
         _check_size(self.pixel_size)
 
     @property
@@ -94,6 +90,20 @@ class FrameOptions:
         if self.dpi is None:
             return width, height
         return round(width * self.dpi / 100.0), round(height * self.dpi / 100.0)
+
+
+def checked_clim(clim: Any) -> tuple[float, float] | None:
+    """A colour range as two finite floats, low <= high (``None`` stays ``None``).
+
+    Raises:
+        ConfigError: Not two finite numbers in order.
+    """
+    if clim is None:
+        return None
+    lo, hi = (float(v) for v in clim)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        raise ConfigError(f"colour range {(lo, hi)} must be two finite numbers, low <= high")
+    return lo, hi
 
 
 def _check_size(size: Any, *, any_size: bool = False) -> tuple[int, int]:
