@@ -1,5 +1,5 @@
 # lidendrite — set-up, demo and tests.
-#   make demo   create .venv if missing, install, run the default case, render it
+#   make demo   create .venv if missing, install, run the default case (replacing results/demo), render it
 #   make test   create .venv if missing, install, run the test suite (serial + 2 MPI ranks)
 # Override the interpreter with `make PYTHON=/path/to/python3.12 ...` (Python >= 3.12).
 
@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/lidendrite run $(DEMO_CONFIG) --out $(DEMO_OUT)
+	$(VENV)/bin/lidendrite run $(DEMO_CONFIG) --out $(DEMO_OUT) --overwrite
 	$(VENV)/bin/lidendrite render $(DEMO_OUT) --field flux
 	$(VENV)/bin/lidendrite render $(DEMO_OUT) --field flux --animate mp4
 	@echo "Results in $(DEMO_OUT)/: metrics.csv, status.json; open $(DEMO_OUT)/fields.pvd in ParaView."

@@ -43,8 +43,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$RUN" = 1 ]; then
-  "$LIDENDRITE" run configs/seed002_lpc.yaml --out "$LPC" --quiet
-  "$LIDENDRITE" run configs/seed002_lpc_ucpba.yaml --out "$UCPBA" --quiet
+  "$LIDENDRITE" run configs/seed002_lpc.yaml --out "$LPC" --quiet --overwrite
+  "$LIDENDRITE" run configs/seed002_lpc_ucpba.yaml --out "$UCPBA" --quiet --overwrite
 fi
 if [ ! -d "$DEMO" ]; then
   "$LIDENDRITE" run configs/demo.yaml --out "$DEMO" --quiet
