@@ -122,3 +122,13 @@ def test_heights():
     m = mean_height(xy, 2.0)
     assert m == pytest.approx(1.0, abs=1e-9)
     assert rms_height(xy, 2.0, m) == pytest.approx(0.2 / np.sqrt(2), rel=1e-5)
+
+
+def test_min_distance_to_segments():
+    from lidendrite.moving.front import min_distance
+
+    line = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0]])
+    assert min_distance(np.array([[1.0, 0.7]]), line) == pytest.approx(0.7)
+    assert min_distance(np.array([[-3.0, 4.0]]), line) == pytest.approx(5.0)  # to the end point
+    many = np.column_stack([np.linspace(-1, 5, 1201), np.full(1201, 3.0)])  # > one block, x = 2 in
+    assert min_distance(many, line) == pytest.approx(1.0)  # from (2, 3) to (2, 2)

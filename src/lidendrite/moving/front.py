@@ -133,14 +133,14 @@ def rms_height(xy: np.ndarray, width_um: float, mean_um: float) -> float:
 
 def min_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Smallest distance from the vertices of polyline ``a`` to the segments of polyline ``b``."""
-    p0, p1 = b[:-1], b[1:]
-    d = p1 - p0
+    p0, d = b[:-1], np.diff(b, axis=0)
     L2 = np.maximum((d**2).sum(axis=1), 1e-300)
     best = np.inf
-    for pt in a:
-        tt = np.clip(((pt - p0) * d).sum(axis=1) / L2, 0.0, 1.0)
-        proj = p0 + tt[:, None] * d
-        best = min(best, float(np.sqrt(((proj - pt) ** 2).sum(axis=1)).min()))
+    for start in range(0, len(a), 256):  # vectorised over blocks of vertices (bounded memory)
+        pts = a[start : start + 256, None, :]
+        tt = np.clip(((pts - p0) * d).sum(axis=2) / L2, 0.0, 1.0)
+        gap = pts - (p0 + tt[..., None] * d)
+        best = min(best, float(np.sqrt((gap**2).sum(axis=2)).min()))
     return best
 
 
