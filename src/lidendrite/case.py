@@ -119,7 +119,7 @@ class Case:
             surface_energy_J_per_m2=cfg.kinetics.surface_energy_J_per_m2,
             molar_volume_m3_per_mol=cfg.kinetics.molar_volume_m3_per_mol,
         )
-        registry = TagRegistry()
+        registry = TagRegistry.for_materials(cfg.materials)
         matrix = MaterialCoefficients(
             name="electrolyte",
             tag=registry.material_tag("electrolyte"),

@@ -19,6 +19,11 @@ from typing import Any
 
 from lidendrite.config.errors import show, validate
 from lidendrite.config.overrides import apply_override
+from lidendrite.config.resolve_materials import (
+    check_concentrated,
+    resolve_fillers,
+    resolve_materials,
+)
 from lidendrite.config.schema import (
     CellConfig,
     Config,
@@ -55,7 +60,7 @@ def _resolve_electrolyte(el: ElectrolyteConfig, raw: Mapping[str, Any]) -> Elect
                 f"= '{preset.name}' (the preset gives conductivity_S_per_m and "
                 "transference_number); remove the preset or the diffusivities"
             )
-        return dataclasses.replace(
+        el = dataclasses.replace(
             el,
             preset=preset.name,
             conductivity_S_per_m=el.conductivity_S_per_m or preset.conductivity_S_per_m,
@@ -66,6 +71,8 @@ def _resolve_electrolyte(el: ElectrolyteConfig, raw: Mapping[str, Any]) -> Elect
                 else preset.activation_energy_eV
             ),
         )
+        check_concentrated(el, "electrolyte")
+        return el
     if sigma_keys and d_keys:
         raise ConfigError(
             f"electrolyte: give either {' + '.join(_ELECTROLYTE_SIGMA)} or "
@@ -81,6 +88,7 @@ def _resolve_electrolyte(el: ElectrolyteConfig, raw: Mapping[str, Any]) -> Elect
         if found and len(found) < len(group):
             missing = next(k for k in group if k not in found)
             raise ConfigError(f"electrolyte.{missing}: missing; electrolyte.{found[0]} needs it")
+    check_concentrated(el, "electrolyte")
     return el
 
 
@@ -257,7 +265,8 @@ def config_from_dict(data: Mapping[str, Any], overrides: Sequence[str] = ()) -> 
     _check_steps(op, step_paths)
     el = _resolve_electrolyte(cfg.electrolyte, data.get("electrolyte") or {})
     kin = _resolve_kinetics(cfg.kinetics, el)
-    cell = _check_cell(cfg.cell)
+    materials = resolve_materials(cfg.materials, data.get("materials") or {})
+    cell = resolve_fillers(_check_cell(cfg.cell), materials)
     _check_mesh(cfg.mesh, cell)
     _check_numerics(cfg.numerics)
     _check_patterns(kin)
@@ -265,4 +274,6 @@ def config_from_dict(data: Mapping[str, Any], overrides: Sequence[str] = ()) -> 
     if output.every_s is None:
         total = op.repeat * sum(s.duration_s for s in op.protocol)
         output = dataclasses.replace(output, every_s=total / DEFAULT_FRAME_COUNT)
-    return dataclasses.replace(cfg, cell=cell, electrolyte=el, kinetics=kin, output=output)
+    return dataclasses.replace(
+        cfg, cell=cell, electrolyte=el, kinetics=kin, output=output, materials=materials
+    )

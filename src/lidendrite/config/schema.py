@@ -11,12 +11,17 @@ field does not take ``1.5`` (nor ``1.0``), a list is a list. Every section rejec
 "all defaults".
 """
 
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, Strict
+from pydantic import Field
 from pydantic.dataclasses import dataclass
 
 from lidendrite import constants
+from lidendrite.config.fillers_schema import Filler
+from lidendrite.config.material_schema import ElectrolyteConfig, MaterialConfig
+from lidendrite.config.types import MODEL_CONFIG, Bool, Float, Int, Section, Str, section
+
+_section = section
 
 __all__ = [
     "MODEL_CONFIG",
@@ -28,6 +33,8 @@ __all__ = [
     "Float",
     "Int",
     "KineticsConfig",
+    "MaterialConfig",
+    "Filler",
     "MeshConfig",
     "NumericsConfig",
     "OperationConfig",
@@ -42,31 +49,6 @@ __all__ = [
     "SurfacePattern",
     "protocol_steps",
 ]
-
-#: pydantic settings of every section: unknown keys are errors, no NaN or infinity.
-MODEL_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=False)
-
-#: A finite number; an integer is accepted (and stored as a float), a bool or a string is not.
-Float = Annotated[float, Strict()]
-#: An integer; ``1.0``, ``True`` and ``"1"`` are not.
-Int = Annotated[int, Strict()]
-#: ``true`` or ``false`` only.
-Bool = Annotated[bool, Strict()]
-#: A string; a number is not.
-Str = Annotated[str, Strict()]
-
-
-def _none_is_empty(value: Any) -> Any:
-    return {} if value is None else value
-
-
-_T = TypeVar("_T")
-#: ``Section[CellConfig]``: a nested section, where ``null`` means all defaults.
-Section = Annotated[_T, BeforeValidator(_none_is_empty)]
-
-
-def _section(cls: type, description: str) -> Any:
-    return Field(default_factory=cls, description=description)
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
@@ -106,6 +88,10 @@ class CellConfig:
     anode: Section[AnodeConfig] = _section(
         AnodeConfig, "initial shape of the plating electrode surface (lengths in um)"
     )
+    fillers: tuple[Filler, ...] = Field(
+        (),
+        description="regions of other materials (each chosen by its kind; lengths in um)",
+    )
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
@@ -118,39 +104,6 @@ class MeshConfig:
     size_bulk_um: Float = Field(0.25, gt=0, description="element size far from it, um")
     grading_distance_um: Float = Field(
         1.0, gt=0, description="distance over which the element size grows, um"
-    )
-
-
-@dataclass(frozen=True, config=MODEL_CONFIG)
-class ElectrolyteConfig:
-    """Binary-salt electrolyte: either (conductivity, transference number) or diffusivities."""
-
-    preset: Str | None = Field(
-        None, description="name of an electrolyte preset (see 'lidendrite presets')"
-    )
-    conductivity_S_per_m: Float | None = Field(
-        None, gt=0, description="ionic conductivity at T_ref, S/m"
-    )
-    transference_number: Float | None = Field(
-        None,
-        gt=0,
-        le=1,
-        description="Li+ transference number, - (1: single-ion conductor, the anions do not move)",
-    )
-    salt_concentration_mol_per_m3: Float = Field(
-        1000.0, gt=0, description="salt concentration c0, mol/m^3"
-    )
-    activation_energy_eV: Float = Field(
-        0.0, ge=0, lt=2, description="Arrhenius activation energy of the transport, eV"
-    )
-    reference_temperature_K: Float = Field(
-        298.15, gt=0, description="temperature of the given values, K"
-    )
-    diffusivity_cation_m2_per_s: Float | None = Field(
-        None, gt=0, description="Li+ diffusivity at T_ref, m^2/s"
-    )
-    diffusivity_anion_m2_per_s: Float | None = Field(
-        None, gt=0, description="anion diffusivity at T_ref, m^2/s"
     )
 
 
@@ -348,6 +301,11 @@ class Config:
     mesh: Section[MeshConfig] = _section(MeshConfig, "mesh element sizes (um)")
     electrolyte: Section[ElectrolyteConfig] = _section(
         ElectrolyteConfig, "electrolyte: a preset, or its transport properties (SI units)"
+    )
+    materials: dict[Str, MaterialConfig] = Field(
+        default_factory=dict,
+        description="named materials of the fillers: transport keys as in electrolyte (SI), "
+        "or blocking: true",
     )
     kinetics: Section[KineticsConfig] = _section(
         KineticsConfig, "interface kinetics and capillarity (SI units)"

@@ -9,7 +9,7 @@ take cell tags from :data:`FIRST_FILLER_TAG` upward.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 ELECTROLYTE = 1
@@ -35,6 +35,14 @@ class TagRegistry:
         default_factory=lambda: {"anode": ANODE, "counter": COUNTER}
     )
     walls: Mapping[str, int] = field(default_factory=lambda: {"left": LEFT, "right": RIGHT})
+
+    @classmethod
+    def for_materials(cls, names: Iterable[str]) -> TagRegistry:
+        """The matrix electrolyte (tag 1) and the named materials, from 2 in the given order."""
+        materials = {CELL_NAMES[ELECTROLYTE]: ELECTROLYTE}
+        for i, name in enumerate(names):
+            materials[name] = FIRST_FILLER_TAG + i
+        return cls(materials=materials)
 
     def material_tag(self, name: str) -> int:
         """Cell tag of a material."""

@@ -1,0 +1,165 @@
+"""Resolution and cross-field checks of the transport keys, the ``materials`` and ``cell.fillers``.
+
+Which keys choose which model (the same for ``electrolyte`` and every material):
+
+- ``conductivity_S_per_m`` + ``transference_number`` → dilute Nernst–Planck (Nernst–Einstein);
+- ``diffusivity_cation_m2_per_s`` + ``diffusivity_anion_m2_per_s`` → dilute Nernst–Planck;
+- the first pair + ``salt_diffusivity_m2_per_s`` (+ ``thermodynamic_factor``) → the
+  concentrated-solution (Newman) form of a binary salt; it takes no fixed anions.
+
+Every problem is a one-line :class:`~lidendrite.errors.ConfigError` naming the key.
+"""
+
+import dataclasses
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from lidendrite.config.material_schema import ElectrolyteConfig, MaterialConfig
+from lidendrite.config.schema import CellConfig
+from lidendrite.errors import ConfigError
+from lidendrite.presets import get_preset
+
+__all__ = ["MATRIX_NAME", "check_concentrated", "resolve_fillers", "resolve_materials"]
+
+#: The name of the matrix electrolyte among the materials (reserved).
+MATRIX_NAME = "electrolyte"
+
+_SIGMA = ("conductivity_S_per_m", "transference_number")
+_D = ("diffusivity_cation_m2_per_s", "diffusivity_anion_m2_per_s")
+_TRANSPORT = (*_SIGMA, *_D, "salt_diffusivity_m2_per_s", "preset")
+
+
+def _given(raw: Mapping[str, Any], key: str) -> bool:
+    return raw.get(key) is not None
+
+
+def check_concentrated(el: ElectrolyteConfig | MaterialConfig, path: str) -> None:
+    """The concentrated-solution keys: ``salt_diffusivity`` needs σ + t₊ and no fixed anions."""
+    if el.salt_diffusivity_m2_per_s is None:
+        if el.thermodynamic_factor != 1.0:
+            raise ConfigError(
+                f"{path}.thermodynamic_factor = {el.thermodynamic_factor:g}: needs "
+                f"{path}.salt_diffusivity_m2_per_s (the concentrated-solution form)"
+            )
+        return
+    if el.diffusivity_cation_m2_per_s is not None or el.diffusivity_anion_m2_per_s is not None:
+        raise ConfigError(
+            f"{path}.salt_diffusivity_m2_per_s: goes with conductivity_S_per_m + "
+            "transference_number, not with the ion diffusivities"
+        )
+    if el.fixed_anion_concentration_mol_per_m3 > 0.0:
+        raise ConfigError(
+            f"{path}.salt_diffusivity_m2_per_s: the concentrated-solution form is for a binary "
+            f"salt; it cannot be combined with {path}.fixed_anion_concentration_mol_per_m3 = "
+            f"{el.fixed_anion_concentration_mol_per_m3:g}"
+        )
+    if el.transference_number is not None and el.transference_number >= 1.0:
+        raise ConfigError(
+            f"{path}.transference_number = 1: a single-ion conductor has no salt diffusion; "
+            f"remove {path}.salt_diffusivity_m2_per_s"
+        )
+
+
+def _resolve_material(name: str, mat: MaterialConfig, raw: Mapping[str, Any]) -> MaterialConfig:
+    path = f"materials.{name}"
+    if mat.blocking:
+        given = [k for k in (*_TRANSPORT, "fixed_anion_concentration_mol_per_m3") if _given(raw, k)]
+        if given:
+            raise ConfigError(
+                f"{path}.{given[0]}: a blocking material conducts no ions; remove "
+                f"{path}.{given[0]} or {path}.blocking"
+            )
+        return mat
+    sigma = [k for k in _SIGMA if _given(raw, k)]
+    d = [k for k in _D if _given(raw, k)]
+    if mat.preset is not None:
+        preset = get_preset(mat.preset)
+        if d:
+            raise ConfigError(
+                f"{path}.{d[0]}: cannot be combined with {path}.preset = '{preset.name}'"
+            )
+        mat = dataclasses.replace(
+            mat,
+            preset=preset.name,
+            conductivity_S_per_m=mat.conductivity_S_per_m or preset.conductivity_S_per_m,
+            transference_number=mat.transference_number or preset.transference_number,
+            activation_energy_eV=(
+                mat.activation_energy_eV
+                if _given(raw, "activation_energy_eV")
+                else preset.activation_energy_eV
+            ),
+        )
+    elif sigma and d:
+        raise ConfigError(
+            f"{path}: give either {' + '.join(_SIGMA)} or {' + '.join(_D)}, not both "
+            f"(found {sigma[0]} and {d[0]})"
+        )
+    elif not sigma and not d:
+        raise ConfigError(
+            f"{path}: no transport properties; give {' + '.join(_SIGMA)}, or "
+            f"{' + '.join(_D)}, or a preset, or blocking: true"
+        )
+    else:
+        for group, found in ((_SIGMA, sigma), (_D, d)):
+            if found and len(found) < len(group):
+                missing = next(k for k in group if k not in found)
+                raise ConfigError(f"{path}.{missing}: missing; {path}.{found[0]} needs it")
+    check_concentrated(mat, path)
+    return mat
+
+
+def resolve_materials(
+    materials: Mapping[str, MaterialConfig], raw: Mapping[str, Any]
+) -> dict[str, MaterialConfig]:
+    """Check and complete every named material (presets filled in)."""
+    out = {}
+    for name, mat in materials.items():
+        if name == MATRIX_NAME or not name.strip():
+            raise ConfigError(
+                f"materials.{name}: the name '{name}' is reserved for the matrix electrolyte "
+                "(the electrolyte section); choose another"
+                if name == MATRIX_NAME
+                else "materials: a material needs a non-empty name"
+            )
+        out[name] = _resolve_material(name, mat, raw.get(name) or {})
+    return out
+
+
+def _check_material_name(path: str, name: str, materials: Mapping[str, MaterialConfig]) -> None:
+    if name in materials:
+        return
+    close = difflib.get_close_matches(name, list(materials), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    known = ", ".join(f"'{m}'" for m in materials) or "none defined"
+    raise ConfigError(
+        f"{path}.material = '{name}': unknown material{hint}; the materials section has {known}"
+    )
+
+
+def resolve_fillers(cell: CellConfig, materials: Mapping[str, MaterialConfig]) -> CellConfig:
+    """Check that fillers name known materials and fit in the cell (layers: order, overlap)."""
+    layers = []
+    for i, filler in enumerate(cell.fillers):
+        path = f"cell.fillers[{i}]"
+        _check_material_name(path, filler.material, materials)
+        if filler.kind == "layer":
+            y0, y1 = filler.y_um
+            if not 0.0 <= y0 < y1 < cell.thickness_um:
+                raise ConfigError(
+                    f"{path}.y_um = [{y0:g}, {y1:g}]: must satisfy 0 <= y0 < y1 < "
+                    f"cell.thickness_um = {cell.thickness_um:g}"
+                )
+            if materials[filler.material].blocking:
+                raise ConfigError(
+                    f"{path}.material = '{filler.material}': a blocking layer would cut the "
+                    "cell in two; use a conducting material"
+                )
+            for j, (a0, a1) in layers:
+                if y0 < a1 and a0 < y1:
+                    raise ConfigError(
+                        f"{path}.y_um = [{y0:g}, {y1:g}]: overlaps cell.fillers[{j}] "
+                        f"([{a0:g}, {a1:g}])"
+                    )
+            layers.append((i, (y0, y1)))
+    return cell
