@@ -12,19 +12,21 @@ with Arrhenius temperature dependence sigma(T) = sigma_ref exp[-E_a/k_B (1/T - 1
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lidendrite.constants import BOLTZMANN_EV_PER_K as K_B
 from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
-from lidendrite.errors import ConfigError
 from lidendrite.physics.patterns import smallest_pattern_length_um
 from lidendrite.presets import (
     DEFAULT_EXCHANGE_CURRENT_DENSITY_A_PER_M2,
     PRESETS,
     Preset,
     get_preset,
+)
+from lidendrite.regions import (
+    TransportProperties,
+    arrhenius_factor,
+    matrix_transport,
 )
 from lidendrite.stability import linear_stability
 
@@ -44,77 +46,11 @@ __all__ = [
 ]
 
 
-def arrhenius_factor(
-    activation_energy_eV: float, temperature_K: float, reference_temperature_K: float
-) -> float:
-    """exp[-E_a/k_B (1/T - 1/T_ref)]: a property at T relative to its value at T_ref."""
-    if temperature_K <= 0 or reference_temperature_K <= 0:
-        raise ConfigError(
-            f"temperature = {temperature_K:g} K, reference = {reference_temperature_K:g} K: "
-            "must be > 0"
-        )
-    return math.exp(
-        -activation_energy_eV / K_B * (1.0 / temperature_K - 1.0 / reference_temperature_K)
-    )
-
-
-@dataclass(frozen=True)
-class TransportProperties:
-    """Transport properties of a binary electrolyte at one temperature (SI units)."""
-
-    diffusivity_cation_m2_per_s: float
-    diffusivity_anion_m2_per_s: float
-    salt_diffusivity_m2_per_s: float
-    conductivity_S_per_m: float
-    transference_number: float
-    salt_concentration_mol_per_m3: float
-    temperature_K: float
-
-
 def transport_properties(el: ElectrolyteConfig, temperature_K: float) -> TransportProperties:
-    """Ion diffusivities, conductivity and transference number at ``temperature_K``.
-
-    Uses whichever pair the configuration gives (conductivity and transference number, or the
-    two diffusivities, both at ``el.reference_temperature_K``) and derives the other by
-    Nernst-Einstein. The electrolyte activation energy is that of the conductivity,
-    ``sigma(T) = sigma_ref exp[-E_a/k_B (1/T - 1/T_ref)]``, whichever pair is given: given
-    diffusivities therefore scale by that factor times ``T / T_ref`` (Nernst-Einstein), so both
-    routes give the same D(T).
-
-    Raises:
-        ConfigError: Neither pair is complete (an unresolved configuration).
+    """Transport properties of the matrix electrolyte at ``temperature_K`` (see
+    :mod:`lidendrite.regions`: Nernst–Einstein with c₊ = c₀ + X, c₋ = c₀).
     """
-    c0 = el.salt_concentration_mol_per_m3
-    arr = arrhenius_factor(el.activation_energy_eV, temperature_K, el.reference_temperature_K)
-    rt_over_f2c = R * temperature_K / (F**2 * c0)
-    if el.diffusivity_cation_m2_per_s is not None and el.diffusivity_anion_m2_per_s is not None:
-        # E_a describes the conductivity (what the papers fit): sigma = sigma_ref * arr, so
-        # D = t sigma R T / (F^2 c) carries T / T_ref too — the same D(T) as the sigma route
-        t_factor = temperature_K / el.reference_temperature_K
-        d_plus = el.diffusivity_cation_m2_per_s * arr * t_factor
-        d_minus = el.diffusivity_anion_m2_per_s * arr * t_factor
-        sigma = (d_plus + d_minus) / rt_over_f2c
-        t_plus = d_plus / (d_plus + d_minus)
-    elif el.conductivity_S_per_m is not None and el.transference_number is not None:
-        sigma = el.conductivity_S_per_m * arr
-        t_plus = el.transference_number
-        d_plus = t_plus * sigma * rt_over_f2c
-        d_minus = (1.0 - t_plus) * sigma * rt_over_f2c
-    else:
-        raise ConfigError(
-            "electrolyte: needs conductivity_S_per_m + transference_number or "
-            "diffusivity_cation_m2_per_s + diffusivity_anion_m2_per_s"
-        )
-    d_salt = 2.0 * d_plus * d_minus / (d_plus + d_minus)
-    return TransportProperties(
-        diffusivity_cation_m2_per_s=d_plus,
-        diffusivity_anion_m2_per_s=d_minus,
-        salt_diffusivity_m2_per_s=d_salt,
-        conductivity_S_per_m=sigma,
-        transference_number=t_plus,
-        salt_concentration_mol_per_m3=c0,
-        temperature_K=temperature_K,
-    )
+    return matrix_transport(el, temperature_K)
 
 
 def exchange_current_density(kin: KineticsConfig, temperature_K: float) -> float:
