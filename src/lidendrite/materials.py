@@ -47,8 +47,9 @@ __all__ = [
 
 
 def transport_properties(el: ElectrolyteConfig, temperature_K: float) -> TransportProperties:
-    """Transport properties of the matrix electrolyte at ``temperature_K`` (see
-    :mod:`lidendrite.regions`: Nernst–Einstein with c₊ = c₀ + X, c₋ = c₀).
+    """Transport properties of the matrix electrolyte at ``temperature_K``.
+
+    See :mod:`lidendrite.regions` (Nernst–Einstein with c₊ = c₀ + X, c₋ = c₀).
     """
     return matrix_transport(el, temperature_K)
 
