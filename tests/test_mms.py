@@ -1,10 +1,15 @@
 """Manufactured solution of the coupled cell problem (c, φ, V) with P1 elements.
 
 The residual is the one the simulator solves (:func:`lidendrite.physics.cell.cell_residual`:
-Nernst–Planck anion and charge balances, Butler–Volmer at the plating and counter electrodes,
-the galvanostatic constraint on the cell voltage V). Smooth exact fields ``c_e``, ``φ_e`` and a
-voltage ``V_e`` are chosen; the volume sources, the boundary sources that make the normal fluxes
-of the exact solution match the Butler–Volmer currents, and the applied current are derived from
+anion and charge balances, Butler–Volmer at the plating and counter electrodes, the
+galvanostatic constraint on the cell voltage V), for three electrolytes: an ideal binary salt,
+fixed anions with a non-ideal partition (dilute Nernst–Planck), and a binary salt in the
+concentrated-solution form with a thermodynamic factor. Smooth exact unknowns ``c_e`` (the salt
+activity) and ``φ_e`` and a voltage ``V_e`` are chosen; the exact fluxes are written out here
+from the textbook equations in the ion concentrations and the electrostatic potential
+(Nernst–Planck) or in c and the Li-reference potential (Newman), not from the closures of
+:mod:`lidendrite.physics.closures`; the volume sources, the boundary sources that make the
+normal fluxes of the exact solution match the Butler–Volmer currents, and the applied current are derived from
 them with UFL. The storage term is a backward-Euler step whose previous level is the exact
 solution, so that ``c`` is fixed (not only up to a constant) and the exact solution is steady.
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 from mpi4py import MPI
 
@@ -29,7 +35,7 @@ import ufl
 from lidendrite.fem import PETSc, dolfinx
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import Electrode, cell_residual
-from lidendrite.scaling import CellParameters
+from lidendrite.physics.closures import RegionCoefficients, anion_concentration
 
 _prefix = itertools.count()
 QUADRATURE = {"quadrature_degree": 8}
@@ -72,9 +78,48 @@ def _tagged_rectangle(comm: MPI.Comm, n: int):
     return mesh, facet_tags
 
 
-def solve_manufactured(
-    comm: MPI.Comm, n: int, params: CellParameters
-) -> tuple[float, float, float]:
+@dataclass(frozen=True)
+class Params:
+    """What :func:`cell_residual` reads of its coefficients, plus the test's own numbers."""
+
+    region: RegionCoefficients
+    exchange_current: float = 0.8
+    alpha_anodic: float = 0.5
+    alpha_cathodic: float = 0.5
+    capillary: float = 0.0
+    concentrated: tuple[float, float, float, float] | None = None
+    """(σ̂, t₊, D̂, τ) of a concentrated-solution salt."""
+
+
+def exact_fluxes(a, psi, params: Params):
+    """Exact N₊, N₋ and the Butler–Volmer current of the exact state, from textbook forms."""
+    reg = params.region
+
+    def bv(c_ratio, eta):
+        return params.exchange_current * (
+            c_ratio * ufl.exp(-params.alpha_cathodic * eta) - ufl.exp(params.alpha_anodic * eta)
+        )
+
+    if params.concentrated is None:
+        # dilute Nernst–Planck in c₊, c₋ and the electrostatic potential φ
+        x, p = reg.c_fixed, reg.product
+        c_minus = (ufl.sqrt(x * x + 4 * p * a * a) - x) / 2
+        c_plus = c_minus + x
+        phi = psi + ufl.ln(a / c_plus)
+        n_plus = -reg.d_cation * (ufl.grad(c_plus) + c_plus * ufl.grad(phi))
+        n_minus = -reg.d_anion * (ufl.grad(c_minus) - c_minus * ufl.grad(phi))
+        c_ref = (math.sqrt(x * x + 4 * p) + x) / 2
+        return n_plus, n_minus, lambda phi_s: bv(c_plus / c_ref, phi_s - phi - math.log(c_ref))
+    # Newman: i = −σ∇Φ + 2τ(1 − t₊)σ ∇ln c, N₋ = −(1 − t₊) i − D∇c, c = a^{1/τ}, Φ = ψ + ln a
+    sigma, t_plus, d_salt, tdf = params.concentrated
+    c = a ** (1.0 / tdf)
+    li_potential = psi + ufl.ln(a)
+    i = -sigma * ufl.grad(li_potential) + 2 * tdf * (1 - t_plus) * sigma * ufl.grad(ufl.ln(c))
+    n_minus = -(1 - t_plus) * i - d_salt * ufl.grad(c)
+    return n_minus + i, n_minus, lambda phi_s: bv(c, phi_s - li_potential + ufl.ln(c))
+
+
+def solve_manufactured(comm: MPI.Comm, n: int, params: Params) -> tuple[float, float, float]:
     """Solve on an n x n mesh; return the L2 errors of c and φ and the error of V."""
     mesh, facet_tags = _tagged_rectangle(comm, n)
     cell = mesh.basix_cell()
@@ -93,19 +138,8 @@ def solve_manufactured(
     dsq = ds(metadata=QUADRATURE)
     dxq = ufl.dx(domain=mesh, metadata=QUADRATURE)
 
-    # Exact fluxes and currents, written out here from the Nernst–Planck equations.
-    n_minus_e = -params.d_anion * (ufl.grad(c_e) - c_e * ufl.grad(phi_e))
-    n_plus_e = -params.d_cation * (
-        ufl.grad(c_e + params.c_fixed) + (c_e + params.c_fixed) * ufl.grad(phi_e)
-    )
+    n_plus_e, n_minus_e, bv_exact = exact_fluxes(c_e, phi_e, params)
     j_e = n_plus_e - n_minus_e
-
-    def bv_exact(phi_s):
-        eta = phi_s - phi_e
-        return params.exchange_current * (
-            (c_e + params.c_fixed) * ufl.exp(-params.alpha_cathodic * eta)
-            - ufl.exp(params.alpha_anodic * eta)
-        )
 
     i_anode_e = bv_exact(V_EXACT)
     i_counter_e = bv_exact(0.0)
@@ -118,7 +152,8 @@ def solve_manufactured(
 
     # Backward-Euler storage with the exact solution as the previous level, plus the source.
     dt = 1.0
-    storage_term = (c - c_e) / dt - ufl.div(n_minus_e)
+    c_minus_e = anion_concentration(c_e, params.region)
+    storage_term = (anion_concentration(c, params.region) - c_minus_e) / dt - ufl.div(n_minus_e)
     residual = cell_residual(
         c,
         phi,
@@ -176,22 +211,30 @@ def solve_manufactured(
     return l2(c - c_e), l2(phi - phi_e), abs(v_h - V_EXACT)
 
 
-@pytest.mark.parametrize(
-    "c_fixed, alpha_anodic, alpha_cathodic",
-    [(0.0, 0.5, 0.5), (0.6, 0.3, 0.7)],
-    ids=["binary-salt", "fixed-anions-asymmetric-bv"],
-)
-def test_mms_convergence(comm, c_fixed, alpha_anodic, alpha_cathodic):
-    params = CellParameters(
-        d_cation=1.0,
-        d_anion=0.45,
-        c_fixed=c_fixed,
-        exchange_current=0.8,
-        alpha_anodic=alpha_anodic,
-        alpha_cathodic=alpha_cathodic,
-        capillary=0.0,
-        front_speed=0.0,
-    )
+CASES = {
+    "binary-salt": Params(RegionCoefficients(d_cation=1.0, d_anion=0.45)),
+    "fixed-anions-partition-asymmetric-bv": Params(
+        RegionCoefficients(d_cation=1.0, d_anion=0.45, c_fixed=0.6, product=1.3),
+        alpha_anodic=0.3,
+        alpha_cathodic=0.7,
+    ),
+    "concentrated-solution": Params(
+        RegionCoefficients(
+            d_cation=0.0,
+            d_anion=0.0,
+            inv_tdf=1.0 / 1.6,
+            sigma=1.7,
+            t_plus=0.35,
+            g_salt=0.6 / (2 * 1.6),
+        ),
+        concentrated=(1.7, 0.35, 0.6, 1.6),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_mms_convergence(comm, name):
+    params = CASES[name]
     sizes = [8, 16, 32]
     errors = np.array([solve_manufactured(comm, n, params) for n in sizes])
     rates = np.log2(errors[:-1] / errors[1:])

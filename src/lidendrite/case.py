@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lidendrite import materials
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from lidendrite.geometry.tags import TagRegistry
+from lidendrite.physics.closures import RegionCoefficients, conductivity
 from lidendrite.physics.patterns import pattern_factor
+from lidendrite.regions import TransportProperties, regions
 from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
 from lidendrite.solver.protocol import Segment, schedule
 
@@ -29,25 +33,85 @@ if TYPE_CHECKING:
 __all__ = ["Case", "ElectrodeCoefficients", "MaterialCoefficients"]
 
 
+#: The per-region closure data of :class:`~lidendrite.physics.closures.RegionCoefficients`.
+CLOSURE_FIELDS = (
+    "d_cation",
+    "d_anion",
+    "c_fixed",
+    "product",
+    "inv_tdf",
+    "sigma",
+    "t_plus",
+    "g_salt",
+)
+
+
 @dataclass(frozen=True)
 class MaterialCoefficients:
-    """Scaled transport coefficients of one material (one cell tag)."""
+    """Scaled transport coefficients of one material (one cell tag).
+
+    The closure fields are those of :class:`~lidendrite.physics.closures.RegionCoefficients`.
+    """
 
     name: str
     tag: int
     d_cation: float
-    """D₊ / D_ref."""
+    """Dilute D₊ / D_ref (0 in a concentrated-solution region)."""
     d_anion: float
-    """D₋ / D_ref (0: the anions are immobile)."""
+    """Dilute D₋ / D_ref (0: the anions are immobile)."""
     c_fixed: float
     """Immobilised-anion concentration / c₀."""
     mobile_anions: bool
     """Whether the salt (anion) is transported at all: False for a single-ion conductor."""
+    product: float = 1.0
+    inv_tdf: float = 1.0
+    sigma: float = 0.0
+    t_plus: float = 0.0
+    g_salt: float = 0.0
+    blocking: bool = False
+
+    def closure(self) -> RegionCoefficients:
+        """This material's closure data as numbers."""
+        return RegionCoefficients(**{k: getattr(self, k) for k in CLOSURE_FIELDS})
 
     @property
     def conductivity_scaled(self) -> float:
-        """Scaled conductivity of the undisturbed material, d₊(1 + c_f) + d₋ (at c = 1)."""
-        return self.d_cation * (1.0 + self.c_fixed) + self.d_anion
+        """Scaled conductivity of the undisturbed material (at the initial equilibrium)."""
+        return float(conductivity(1.0, self.closure()))
+
+
+def _material(
+    name: str, tag: int, tp: TransportProperties, scaling: Scaling, matrix_product: float
+) -> MaterialCoefficients:
+    """Scaled closure data of a region from its SI transport properties."""
+    d_ref, c0 = scaling.diffusivity_m2_per_s, scaling.concentration_mol_per_m3
+    if tp.blocking:
+        return MaterialCoefficients(name, tag, 0.0, 0.0, 0.0, False, blocking=True)
+    common = dict(
+        c_fixed=tp.fixed_anion_concentration_mol_per_m3 / c0,
+        mobile_anions=tp.mobile_anions,
+        product=tp.partition_coefficient * matrix_product,
+        inv_tdf=1.0 / tp.thermodynamic_factor,
+    )
+    if not tp.concentrated:
+        return MaterialCoefficients(
+            name,
+            tag,
+            d_cation=tp.diffusivity_cation_m2_per_s / d_ref,
+            d_anion=tp.diffusivity_anion_m2_per_s / d_ref,
+            **common,
+        )
+    sigma_scale = F**2 * d_ref * c0 / (R * scaling.temperature_K)
+    return MaterialCoefficients(
+        name,
+        tag,
+        d_cation=0.0,
+        d_anion=0.0,
+        sigma=tp.conductivity_S_per_m / sigma_scale,
+        t_plus=tp.transference_number,
+        g_salt=tp.salt_diffusivity_m2_per_s / d_ref / (2.0 * tp.thermodynamic_factor),
+        **common,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,15 +182,13 @@ class Case:
             alpha_cathodic=cfg.kinetics.alpha_cathodic,
             surface_energy_J_per_m2=cfg.kinetics.surface_energy_J_per_m2,
             molar_volume_m3_per_mol=cfg.kinetics.molar_volume_m3_per_mol,
+            fixed_anion_concentration_mol_per_m3=transport.fixed_anion_concentration_mol_per_m3,
         )
         registry = TagRegistry.for_materials(cfg.materials)
-        matrix = MaterialCoefficients(
-            name="electrolyte",
-            tag=registry.material_tag("electrolyte"),
-            d_cation=params.d_cation,
-            d_anion=params.d_anion,
-            c_fixed=params.c_fixed,
-            mobile_anions=transport.transference_number < 1.0,
+        product = 1.0 + params.c_fixed  # c₊c₋ / c₀² of the matrix
+        mats = tuple(
+            _material(name, registry.material_tag(name), tp, scaling, product)
+            for name, tp in regions(cfg).items()
         )
         lithium_counter = cfg.cell.counter_electrode == "lithium"
         electrodes = (
@@ -157,7 +219,7 @@ class Case:
             scaling=scaling,
             params=params,
             registry=registry,
-            materials=(matrix,),
+            materials=mats,
             electrodes=electrodes,
             segments=segments,
             frame_interval_s=cfg.output.every_s or t_end / 40.0,
@@ -191,6 +253,11 @@ class Case:
         return any(m.mobile_anions for m in self.materials)
 
     @property
+    def conducting_materials(self) -> tuple[MaterialCoefficients, ...]:
+        """The materials that conduct ions (the blocking ones are holes in the mesh)."""
+        return tuple(m for m in self.materials if not m.blocking)
+
+    @property
     def matrix(self) -> MaterialCoefficients:
         """The matrix electrolyte (the material that touches the electrodes)."""
         return self.materials[0]
@@ -220,6 +287,8 @@ class Case:
                     "fixed_anion_concentration_mol_per_m3": m.c_fixed
                     * self.scaling.concentration_mol_per_m3,
                     "mobile_anions": m.mobile_anions,
+                    "concentrated_solution": m.sigma > 0.0,
+                    "blocking": m.blocking,
                 }
                 for m in self.materials
             },

@@ -21,6 +21,7 @@ from lidendrite.geometry.polyline import polyline_length
 from lidendrite.geometry.quality import min_quality
 from lidendrite.moving.front import mean_height, rms_height
 from lidendrite.physics.cell import electrode_current
+from lidendrite.physics.closures import anion_concentration, cation_concentration, surface_state
 from lidendrite.physics.kinetics import overpotential
 from lidendrite.physics.transport import current_density
 from lidendrite.scaling import LENGTH_M
@@ -100,28 +101,29 @@ def _forms(state: MeshState) -> dict[str, dolfinx.fem.Form]:
     p = state.problem
     coef = p.coefficients
     ds, dx = p.ds, ufl.dx(domain=p.mesh)
+    region = coef.region
+    _, phi_ref = surface_state(p.c, p.phi, region)
+    c_plus = cation_concentration(p.c, region)
     raw = {
         "i_anode": electrode_current(p.c, p.phi, p.anode, coef) * ds(tags.ANODE),
         "eta_anode": overpotential(
-            p.v, p.phi, capillary=coef.capillary, curvature=p.anode.curvature
+            p.v, phi_ref, capillary=coef.capillary, curvature=p.anode.curvature
         )
         * ds(tags.ANODE),
-        "c_anode": (p.c + coef.surface_c_fixed) * ds(tags.ANODE),
+        "c_anode": c_plus * ds(tags.ANODE),
         "len_anode": 1.0 * ds(tags.ANODE),
-        "cation": (p.c + coef.c_fixed) * dx,
-        "anion": p.c * dx,
+        "cation": c_plus * dx,
+        "anion": anion_concentration(p.c, region) * dx,
     }
     if p.counter is not None:
         raw["i_counter"] = electrode_current(p.c, p.phi, p.counter, coef) * ds(tags.COUNTER)
         raw["eta_counter"] = overpotential(
-            0.0, p.phi, capillary=coef.capillary, curvature=p.counter.curvature
+            0.0, phi_ref, capillary=coef.capillary, curvature=p.counter.curvature
         ) * ds(tags.COUNTER)
         raw["len_counter"] = 1.0 * ds(tags.COUNTER)
     else:
         n = ufl.FacetNormal(p.mesh)
-        j = current_density(
-            p.c, p.phi, d_cation=coef.d_cation, d_anion=coef.d_anion, c_fixed=coef.c_fixed
-        )
+        j = current_density(p.c, p.phi, region)
         # current leaving the electrolyte through the reservoir boundary = −(into the cell)
         raw["i_counter"] = ufl.inner(j, n) * ds(tags.COUNTER)
     forms = {k: dolfinx.fem.form(v) for k, v in raw.items()}
@@ -156,7 +158,7 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
     xy = state.anode.xy
     surface = state.surface_state(state.anode)
     i_nodes = state.plating_current_nodal(state.anode, v_scaled, surface)
-    c_nodes = surface[0]
+    c_nodes = surface.c_cation
     mean_h = mean_height(xy, width)
     tip = int(np.argmax(xy[:, 1]))
     anode_current = vals["i_anode"] / width * s.current_A_per_m2

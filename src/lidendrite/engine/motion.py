@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from lidendrite.engine.state import Interface, MeshState
+from lidendrite.engine.state import Interface, MeshState, SurfaceState
 from lidendrite.moving.front import area_under, front_step
 
 
@@ -52,7 +52,7 @@ def capillary_stiffness(
     state: MeshState,
     itf: Interface,
     phi_s: float,
-    surface: tuple[np.ndarray, np.ndarray, np.ndarray],
+    surface: SurfaceState,
 ) -> np.ndarray:
     """−∂i/∂κ at the vertices: i_η × capillary (scaled current × µm).
 
@@ -62,9 +62,9 @@ def capillary_stiffness(
     coef = state.problem.coefficients
     if coef.capillary == 0.0:
         return np.zeros(len(itf.xy))
-    c_cation, phi, i0 = surface
+    c_ratio, phi, i0, _ = surface
     eta = phi_s - phi + coef.capillary * itf.curvature
-    i_c = i0 * c_cation * np.exp(-coef.alpha_cathodic * eta)
+    i_c = i0 * c_ratio * np.exp(-coef.alpha_cathodic * eta)
     i_a = i0 * np.exp(coef.alpha_anodic * eta)
     i_eta = coef.alpha_cathodic * i_c + coef.alpha_anodic * i_a
     return np.maximum(i_eta, 0.0) * coef.capillary

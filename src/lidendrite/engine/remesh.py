@@ -93,14 +93,37 @@ def remeshed_state(
     new.problem.control.value = old.problem.control.value
     # immobile anions (a single-ion conductor) are fixed to the framework: uniform, nothing to
     # conserve by rescaling (the domain may change by round-off at a remesh)
-    ratio = target / anion_inventory(new) if case.mobile_anions else 1.0
-    c_fixed = case.params.c_fixed
+    ratio = rescale_salt(new, target) if case.mobile_anions else 1.0
     c = new.problem.c.x.array
-    c[:] = (c + c_fixed) * ratio - c_fixed
     new.problem.c_n.x.array[:] = c
     new.problem.c_nm1.x.array[:] = c
     new.pending_correction = ratio - 1.0
     return new
+
+
+def rescale_salt(state: MeshState, target: float) -> float:
+    """Scale the salt activity so that the mobile-anion inventory is ``target`` (collective).
+
+    In an ideal binary electrolyte c₋ is the activity itself and one factor does it; with fixed
+    anions or a non-ideal partition c₋(a) is nonlinear and the factor is found by secant steps.
+    Returns the relative change of the inventory that was corrected, ``target / before``.
+    """
+    c = state.problem.c.x.array
+    before = anion_inventory(state)
+    ratio = target / before
+    if state.problem.coefficients.region.ideal_binary:
+        c *= ratio
+        return ratio
+    original = c.copy()
+    lam_prev, f_prev = 1.0, before - target
+    lam = ratio
+    for _ in range(30):
+        c[:] = original * lam
+        f = anion_inventory(state) - target
+        if abs(f) <= 1e-13 * abs(target) or f == f_prev:
+            break
+        lam, lam_prev, f_prev = lam - f * (lam - lam_prev) / (f - f_prev), lam, f
+    return ratio
 
 
 def transfer(

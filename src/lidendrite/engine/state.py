@@ -7,24 +7,40 @@ builds a new one. It knows nothing of the time loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mpi4py import MPI
 
 import numpy as np
 
+from lidendrite.case import CLOSURE_FIELDS
+from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.interface import boundary_polyline
 from lidendrite.geometry.polyline import carry_along, polyline_curvature, polyline_normals
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.nodes import NodeLayout
 from lidendrite.moving.ale import MeshMover
+from lidendrite.physics.closures import RegionCoefficients, cation_concentration
+from lidendrite.physics.closures import surface_state as closure_surface_state
 from lidendrite.physics.kinetics import overpotential_for_current, plating_current
 from lidendrite.solver.problem import CellProblem, SolverSettings
 
 if TYPE_CHECKING:
     from lidendrite.case import Case
     from lidendrite.geometry.cell import CellMesh
+
+
+class SurfaceState(NamedTuple):
+    """What Butler–Volmer sees at the vertices of an electrode polyline (scaled)."""
+
+    c_ratio: np.ndarray
+    """c₊ / c_ref (c_ref: the initial Li⁺ concentration of the region there)."""
+    phi_ref: np.ndarray
+    """φ + ln c_ref (see :func:`lidendrite.physics.closures.surface_state`)."""
+    exchange_current: np.ndarray
+    c_cation: np.ndarray
+    """Li⁺ concentration / c₀."""
 
 
 @dataclass
@@ -110,37 +126,40 @@ class MeshState:
         self.mesh.comm.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX)
         return list(out)
 
-    def surface_state(self, itf: Interface) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Li⁺ concentration, electrolyte potential and exchange current at the vertices."""
+    def surface_state(self, itf: Interface) -> SurfaceState:
+        """Butler–Volmer's view of the electrolyte at the vertices of an electrode polyline."""
         p, lay = self.problem, self.layout
         coef = p.coefficients
-        c, cf, phi, i0 = self.polyline_values(
-            itf,
-            lay.values(p.c),
-            lay.values(coef.surface_c_fixed),
-            lay.values(p.phi),
-            lay.values(coef.exchange_current),
+        region = coef.nodal_region
+        arrays = [lay.values(p.c), lay.values(p.phi), lay.values(coef.exchange_current)]
+        names = [n for n in CLOSURE_FIELDS if isinstance(getattr(region, n), dolfinx.fem.Function)]
+        arrays += [lay.values(getattr(region, n)) for n in names]
+        c, phi, i0, *data = self.polyline_values(itf, *arrays)
+        values = {n: getattr(region, n) for n in CLOSURE_FIELDS} | dict(
+            zip(names, data, strict=True)
         )
-        return c + cf, phi, i0
+        region_here = RegionCoefficients(**values)
+        c_ratio, phi_ref = closure_surface_state(c, phi, region_here)
+        return SurfaceState(c_ratio, phi_ref, i0, cation_concentration(c, region_here))
 
     def plating_current_nodal(
         self,
         itf: Interface,
         phi_s: float,
-        surface: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        surface: SurfaceState | None = None,
     ) -> np.ndarray:
         """Scaled Butler–Volmer plating current at every vertex of an electrode polyline.
 
         The same function and the same coefficient fields as the UFL form of the solver.
         ``surface`` is :meth:`surface_state` of ``itf`` when the caller has it already.
         """
-        c_cation, phi, i0 = surface if surface is not None else self.surface_state(itf)
+        c_ratio, phi, i0, _ = surface if surface is not None else self.surface_state(itf)
         eta = phi_s - phi
         if self.case.moving:
             eta = eta + self.problem.coefficients.capillary * itf.curvature
         coef = self.problem.coefficients
         return plating_current(
-            c_cation,
+            c_ratio,
             eta,
             exchange_current=i0,
             alpha_anodic=coef.alpha_anodic,

@@ -14,7 +14,13 @@ import ufl
 
 from lidendrite.fem import dolfinx
 from lidendrite.io.frames import FrameData
-from lidendrite.physics.transport import current_density, nernst_planck_flux
+from lidendrite.physics.closures import (
+    anion_concentration,
+    cation_concentration,
+    electrostatic_potential,
+    ion_fluxes,
+)
+from lidendrite.physics.transport import current_density
 
 if TYPE_CHECKING:
     from lidendrite.engine.state import MeshState
@@ -35,10 +41,8 @@ def vector_fields(state: MeshState) -> tuple[np.ndarray, np.ndarray]:
     if forms is None:
         q = ufl.TestFunction(p.vector_space)
         one = ufl.as_vector([1.0] * p.mesh.geometry.dim)
-        n_plus = nernst_planck_flux(p.c + coef.c_fixed, p.phi, coef.d_cation, 1)
-        j = current_density(
-            p.c, p.phi, d_cation=coef.d_cation, d_anion=coef.d_anion, c_fixed=coef.c_fixed
-        )
+        n_plus, _ = ion_fluxes(p.c, p.phi, coef.region)
+        j = current_density(p.c, p.phi, coef.region)
         forms = [dolfinx.fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)]
         state.cache["vector_forms"] = forms
     out = []
@@ -56,11 +60,12 @@ def field_arrays(state: MeshState, flux: np.ndarray, current: np.ndarray) -> dic
     """SI dof arrays of every output field (P1; vectors interleaved)."""
     p = state.problem
     s = state.case.scaling
-    c_fixed = state.case.params.c_fixed
+    region = p.coefficients.nodal_closure()
+    a, psi = p.c.x.array, p.phi.x.array
     return {
-        "c_cation_mol_per_m3": (p.c.x.array + c_fixed) * s.concentration_mol_per_m3,
-        "c_anion_mol_per_m3": p.c.x.array * s.concentration_mol_per_m3,
-        "potential_V": p.phi.x.array * s.thermal_voltage_V,
+        "c_cation_mol_per_m3": cation_concentration(a, region) * s.concentration_mol_per_m3,
+        "c_anion_mol_per_m3": anion_concentration(a, region) * s.concentration_mol_per_m3,
+        "potential_V": electrostatic_potential(a, psi, region) * s.thermal_voltage_V,
         "flux_cation_mol_per_m2_s": flux,
         "ionic_current_density_A_per_m2": current,
     }

@@ -1,10 +1,11 @@
 """The residual of the whole cell: transport + kinetics at both electrodes + cell control.
 
-Three unknowns: the salt (mobile-anion) concentration ``c``, the electrolyte potential ``φ``
-and one global scalar ``V``, the scaled potential of the plating-electrode metal relative to the
-counter electrode (the cell voltage). A galvanostatic cell closes the system with
-``∫_anode i_p ds = Î W`` (mean plating current over the projected width ``W``); a
-potentiostatic cell with ``V = V_set``.
+Three unknowns: the salt activity ``c`` and the potential ``φ`` of
+:mod:`~lidendrite.physics.closures` (the salt concentration and the electrolyte potential in an
+ideal binary electrolyte) and one global scalar ``V``, the scaled potential of the
+plating-electrode metal relative to the counter electrode (the cell voltage). A galvanostatic
+cell closes the system with ``∫_anode i_p ds = Î W`` (mean plating current over the projected
+width ``W``); a potentiostatic cell with ``V = V_set``.
 
 With a Li counter electrode its metal is the potential reference (``φ_s = 0``) and carries its own
 Butler–Volmer kinetics. With a reservoir counter electrode the boundary holds bulk electrolyte
@@ -18,16 +19,15 @@ from typing import Protocol
 
 import ufl
 
+from lidendrite.physics.closures import RegionCoefficients, surface_state
 from lidendrite.physics.kinetics import overpotential, plating_current
 from lidendrite.physics.transport import Expr, anion_balance, charge_balance
 
 
 class Coefficients(Protocol):
-    """Scaled coefficients: numbers (:class:`~lidendrite.scaling.CellParameters`) or fields."""
+    """Scaled coefficients: numbers or fields (``region``: per-region transport closures)."""
 
-    d_cation: Expr
-    d_anion: Expr
-    c_fixed: Expr
+    region: RegionCoefficients
     exchange_current: Expr
     alpha_anodic: float
     alpha_cathodic: float
@@ -38,34 +38,32 @@ class Coefficients(Protocol):
 class Electrode:
     """A metal boundary: its facet tag, metal potential and (optional) surface data.
 
-    ``exchange_current`` and ``c_fixed`` are the surface fields of the electrode (the solver
-    passes P1 functions filled from the tag registry; the NumPy copy of Butler–Volmer used for
-    the front motion reads the nodal values of the same functions). ``None`` takes the scalar
-    of ``params``.
+    ``exchange_current`` is the surface field of the electrode (the solver passes a P1 function
+    filled from the tag registry; the NumPy copy of Butler–Volmer used for the front motion
+    reads the nodal values of the same function). ``None`` takes the scalar of ``params``.
     """
 
     tag: int
     phi_s: ufl.core.expr.Expr | float
     curvature: ufl.core.expr.Expr | None = None
     exchange_current: ufl.core.expr.Expr | float | None = None
-    c_fixed: ufl.core.expr.Expr | float | None = None
 
 
 def electrode_current(
     c: Expr, phi: Expr, electrode: Electrode, params: Coefficients
 ) -> ufl.core.expr.Expr:
     """Scaled plating current density at an electrode (UFL expression)."""
+    c_ratio, phi_ref = surface_state(c, phi, params.region)
     eta = overpotential(
-        electrode.phi_s, phi, capillary=params.capillary, curvature=electrode.curvature
+        electrode.phi_s, phi_ref, capillary=params.capillary, curvature=electrode.curvature
     )
-    c_fixed = params.c_fixed if electrode.c_fixed is None else electrode.c_fixed
     i0 = (
         params.exchange_current
         if electrode.exchange_current is None
         else electrode.exchange_current
     )
     return plating_current(
-        c + c_fixed,
+        c_ratio,
         eta,
         exchange_current=i0,
         alpha_anodic=params.alpha_anodic,
@@ -97,9 +95,8 @@ def cell_residual(
         phi: electrolyte potential (scaled).
         V: cell voltage, the global unknown (scaled).
         tests: test functions ``(q, r, s)`` of the three spaces.
-        params: scaled coefficients: numbers (:class:`~lidendrite.scaling.CellParameters`) or
-            an object with the same attributes holding fields (``d_cation``, ``d_anion``,
-            ``c_fixed`` per cell; ``capillary``, ``alpha_*`` numbers).
+        params: scaled coefficients (``region`` closures, numbers or cell-wise fields;
+            ``exchange_current``; ``capillary``, ``alpha_*`` numbers).
         ds: boundary measure carrying the facet tags.
         storage_term: the BDF time-derivative expression of ``c``.
         anode: the plating electrode (``phi_s`` is ``V``).
@@ -120,7 +117,7 @@ def cell_residual(
         c,
         phi,
         q,
-        d_anion=params.d_anion,
+        region=params.region,
         storage_term=storage_term,
         mesh_velocity=mesh_velocity,
         mobile=anions_mobile,
@@ -129,9 +126,7 @@ def cell_residual(
         c,
         phi,
         r,
-        d_cation=params.d_cation,
-        d_anion=params.d_anion,
-        c_fixed=params.c_fixed,
+        region=params.region,
         electrode_terms=terms,
     )
     if galvanostatic:

@@ -1,19 +1,19 @@
-"""Nernst–Planck transport of Li⁺ and the mobile anion under electroneutrality (scaled units).
+"""Transport of Li⁺ and the mobile anion under electroneutrality (scaled units).
 
-Unknowns: the mobile-anion concentration ``c`` (= the salt concentration of a binary salt) and the
-electrolyte potential ``φ``. Electroneutrality gives the cation concentration ``c₊ = c + c_f``,
-``c_f`` being a fixed (immobilised) anion concentration, zero for a binary salt.
+Unknowns: the salt activity ``c`` and the potential ``φ`` of
+:mod:`~lidendrite.physics.closures` (in an ideal binary electrolyte, the salt concentration and
+the electrostatic potential), continuous across regions; the closures give each region's ion
+concentrations and fluxes. In an ideal binary dilute electrolyte (scaled,
+:mod:`lidendrite.scaling`)::
 
-Fluxes (scaled, :mod:`lidendrite.scaling`)::
-
-    N₊ = −d₊ (∇c₊ + c₊ ∇φ),     N₋ = −d₋ (∇c − c ∇φ)
+    N₊ = −d₊ (∇c + c ∇φ),     N₋ = −d₋ (∇c − c ∇φ)
 
 The two balance laws are written as an anion balance (with storage) and a charge balance (the
 difference of the cation and anion balances, which has no storage term). On a moving mesh the
 fluxes are taken relative to the mesh velocity ``w`` (ALE): ``N − c w``.
 
-Coefficients (``d``, ``c_f``) may be numbers or UFL expressions: the solver passes cell-wise
-(DG0) fields filled from the material tags, so one form serves any number of materials.
+Coefficients may be numbers or UFL expressions: the solver passes cell-wise (DG0) fields filled
+from the material tags where materials differ, so one form serves any number of materials.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import ufl
+
+from lidendrite.physics.closures import RegionCoefficients, anion_concentration, ion_fluxes
 
 #: A UFL expression or a number (coefficients may be either).
 Expr = ufl.core.expr.Expr | float
@@ -55,21 +57,23 @@ def anion_balance(
     phi: Expr,
     q: ufl.Argument,
     *,
-    d_anion: Expr,
+    region: RegionCoefficients,
     storage_term: Expr,
     mesh_velocity: Expr | None = None,
     mobile: bool = True,
 ) -> ufl.Form:
-    """Weak anion balance ``∫ ∂c/∂t q − ∫ (N₋ − c w)·∇q = 0``; metal boundaries block anions.
+    """Weak anion balance ``∫ ∂c₋/∂t q − ∫ (N₋ − c₋ w)·∇q = 0``; metal boundaries block anions.
 
-    ``mobile=False`` is the single-ion conductor (t₊ = 1, a property of the material, not of a
+    ``c`` and ``phi`` are the continuous unknowns of :mod:`~lidendrite.physics.closures` (the
+    salt concentration and the potential in an ideal binary electrolyte). ``mobile=False`` is
+    the single-ion conductor (t₊ = 1 everywhere, a property of the materials, not of a
     coefficient value): the anions do not move and ``c`` keeps its initial value.
     """
     if not mobile:
         return storage_term * q * ufl.dx
-    flux = nernst_planck_flux(c, phi, d_anion, -1)
+    _, flux = ion_fluxes(c, phi, region)
     if mesh_velocity is not None:
-        flux = flux - c * mesh_velocity
+        flux = flux - anion_concentration(c, region) * mesh_velocity
     return storage_term * q * ufl.dx - ufl.inner(flux, ufl.grad(q)) * ufl.dx
 
 
@@ -78,9 +82,7 @@ def charge_balance(
     phi: Expr,
     r: ufl.Argument,
     *,
-    d_cation: Expr,
-    d_anion: Expr,
-    c_fixed: Expr,
+    region: RegionCoefficients,
     electrode_terms: ufl.Form,
 ) -> ufl.Form:
     """Weak charge balance ``−∫ (N₊ − N₋)·∇r + Σ ∫_Γ i_p r ds = 0``.
@@ -88,15 +90,10 @@ def charge_balance(
     ``electrode_terms`` is a form ``Σ_Γ ∫ i_p r ds`` with ``i_p`` the scaled plating current density
     (Li⁺ leaving the electrolyte into the metal, positive when plating).
     """
-    cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
-    anion = nernst_planck_flux(c, phi, d_anion, -1)
-    return -ufl.inner(cation - anion, ufl.grad(r)) * ufl.dx + electrode_terms
+    return -ufl.inner(current_density(c, phi, region), ufl.grad(r)) * ufl.dx + electrode_terms
 
 
-def current_density(
-    c: Expr, phi: Expr, *, d_cation: Expr, d_anion: Expr, c_fixed: Expr
-) -> ufl.core.expr.Expr:
+def current_density(c: Expr, phi: Expr, region: RegionCoefficients) -> ufl.core.expr.Expr:
     """Scaled ionic current density ``N₊ − N₋`` (multiply by the current scale for A/m²)."""
-    cation = nernst_planck_flux(c + c_fixed, phi, d_cation, +1)
-    anion = nernst_planck_flux(c, phi, d_anion, -1)
+    cation, anion = ion_fluxes(c, phi, region)
     return cation - anion

@@ -18,6 +18,7 @@ import ufl
 from lidendrite.fem import PETSc, dolfinx
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import Electrode, cell_residual
+from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
 
@@ -174,20 +175,22 @@ class CellProblem:
 
         # With immobile anions (t+ = 1) the salt is fixed to the electrolyte and stays uniform:
         # there is nothing to transport, on a fixed or on a moving mesh.
+        region = self.coefficients.region
+        c_minus = lambda c: anion_concentration(c, region)  # noqa: E731
         if moving and case.mobile_anions:
             eye = ufl.Identity(mesh.geometry.dim)
             jac1 = ufl.det(eye - ufl.grad(self.disp1))
             jac2 = ufl.det(eye - ufl.grad(self.disp1 + self.disp2))
-            history = [(self.a1, self.c_n * jac1), (self.a2, self.c_nm1 * jac2)]
+            history = [(self.a1, c_minus(self.c_n) * jac1), (self.a2, c_minus(self.c_nm1) * jac2)]
             # transport is relative to the mesh, and the electrolyte moves as a whole with the
             # mean growth velocity of the anode (set by the stepper)
             mesh_velocity = self.disp1 / self.dt - self.electrolyte_velocity
         else:
-            history = [(self.a1, self.c_n), (self.a2, self.c_nm1)]
+            history = [(self.a1, c_minus(self.c_n)), (self.a2, c_minus(self.c_nm1))]
             mesh_velocity = None
-        storage_term = storage(self.c, history, self.a0, self.dt)
+        storage_term = storage(c_minus(self.c), history, self.a0, self.dt)
         coef = self.coefficients
-        surface = {"exchange_current": coef.exchange_current, "c_fixed": coef.surface_c_fixed}
+        surface = {"exchange_current": coef.exchange_current}
         self.anode = Electrode(
             tags.ANODE, self.v, self.curvature_anode if moving else None, **surface
         )
@@ -322,8 +325,8 @@ class CellProblem:
         ok = reason > 0 and np.all(np.isfinite(self.c.x.array))
         if ok:
             local_min = self.c.x.array.min() if self.c.x.array.size else np.inf
-            # the mobile anions must stay positive (c₊ = c + c_f > c)
-            ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) + self.params.c_fixed > 0.0
+            # the salt activity must stay positive (so do c₊ and c₋)
+            ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) > 0.0
         return bool(ok), int(its)
 
 
