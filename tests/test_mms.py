@@ -11,7 +11,8 @@ from the textbook equations in the ion concentrations and the electrostatic pote
 :mod:`lidendrite.physics.closures`; the volume sources, the boundary sources that make the
 normal fluxes of the exact solution match the Butler–Volmer currents, and the applied current
 are derived from them with UFL. The storage term is a backward-Euler step whose previous level
-is the exact solution, so that ``c`` is fixed (not only up to a constant) and the exact solution is steady.
+is the exact solution, so that ``c`` is fixed (not only up to a constant) and the exact solution
+is steady.
 
 Guards against: a sign or factor error in a flux, in the migration terms, in the Butler–Volmer
 current or in its coupling to V, a wrong galvanostatic constraint, and a charge balance that is
