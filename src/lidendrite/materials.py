@@ -72,8 +72,8 @@ def limiting_current_density(cfg: Config) -> float:
     tp = transport_properties(cfg.electrolyte, cfg.operation.temperature_K)
     length_m = cfg.cell.thickness_um * 1e-6
     sides = 2.0 if cfg.cell.counter_electrode == "lithium" else 1.0
-    if tp.transference_number >= 1.0:
-        return math.inf  # single-ion conductor: no concentration polarisation
+    if tp.transference_number >= 1.0 or tp.fixed_anion_concentration_mol_per_m3 > 0.0:
+        return math.inf  # fixed anions carry the current: no concentration limit
     return (
         sides
         * F
@@ -114,6 +114,20 @@ def _local_wagner_numbers(
     return out
 
 
+def _region_quantities(tp: TransportProperties) -> dict[str, tuple[float, str, str]]:
+    """Fixed anions and the concentrated-solution data, when given."""
+    out: dict[str, tuple[float, str, str]] = {}
+    if tp.fixed_anion_concentration_mol_per_m3 > 0:
+        out["fixed_anion_concentration"] = (
+            tp.fixed_anion_concentration_mol_per_m3,
+            "mol/m^3",
+            "immobilised anions X (Li+ = c0 + X; no limiting current)",
+        )
+    if tp.concentrated:
+        out["thermodynamic_factor"] = (tp.thermodynamic_factor, "-", "1 + dln f/dln c")
+    return out
+
+
 def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
     """Characteristic numbers of a run, for ``lidendrite check`` and the run log.
 
@@ -139,9 +153,16 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
         "temperature": (temperature, "K", "cell temperature"),
         "D_cation": (tp.diffusivity_cation_m2_per_s, "m^2/s", "Li+ diffusivity D+"),
         "D_anion": (tp.diffusivity_anion_m2_per_s, "m^2/s", "anion diffusivity D-"),
-        "D_salt": (d, "m^2/s", "salt diffusivity D = 2 D+ D- / (D+ + D-)"),
+        "D_salt": (
+            d,
+            "m^2/s",
+            "salt diffusivity (given: concentrated-solution form)"
+            if tp.concentrated
+            else "salt diffusivity D = D+ D- (c+ + c-) / (D+ c+ + D- c-)",
+        ),
         "conductivity": (tp.conductivity_S_per_m, "S/m", "ionic conductivity sigma"),
         "transference_number": (t_plus, "-", "Li+ transference number t+"),
+        **_region_quantities(tp),
         "exchange_current_density": (i0, "A/m^2", "exchange current density i0"),
         "charge_transfer_resistance": (
             r_ct,
@@ -160,22 +181,24 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
         ),
         "total_duration": (cfg.total_duration_s, "s", "protocol duration x repeat"),
     }
+    i_lim = out["limiting_current_density"][0]
+    if not math.isfinite(i_lim):  # fixed anions or a single-ion conductor: none to report
+        del out["limiting_current_density"]
     if cfg.operation.mode != "galvanostatic":
         return out
     currents = [s.current_density_A_per_m2 or 0.0 for s in cfg.operation.protocol]
     first = next((abs(i) for i in currents if i != 0.0), None)
     if first is None:
         return out
-    i_lim = out["limiting_current_density"][0]
     net_charge = cfg.operation.repeat * sum(
         (s.current_density_A_per_m2 or 0.0) * s.duration_s for s in cfg.operation.protocol
     )
     out |= {
         "current_density": (first, "A/m^2", "applied current density i (first nonzero step)"),
-        "current_ratio": (first / i_lim, "-", "i / i_lim"),
+        **({"current_ratio": (first / i_lim, "-", "i / i_lim")} if math.isfinite(i_lim) else {}),
         "sand_time": (
             math.pi * d * (c0 * F) ** 2 / (4.0 * (first * (1.0 - t_plus)) ** 2)
-            if t_plus < 1.0
+            if math.isfinite(i_lim)
             else math.inf,
             "s",
             "Sand's time pi D (c0 F)^2 / (4 [i (1 - t+)]^2)",

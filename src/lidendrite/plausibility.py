@@ -134,6 +134,21 @@ def _pattern_warnings(cfg: Config) -> list[str]:
     return out
 
 
+def _region_warnings(cfg: Config) -> list[str]:
+    """Butler–Volmer's transfer coefficients against several regions or fixed anions."""
+    kin = cfg.kinetics
+    a_sum = kin.alpha_anodic + kin.alpha_cathodic
+    several = bool(cfg.materials) or cfg.electrolyte.fixed_anion_concentration_mol_per_m3 > 0
+    if abs(a_sum - 1.0) > 1e-12 and several:
+        return [
+            f"kinetics.alpha_anodic + alpha_cathodic = {a_sum:g} != 1: the seed form of "
+            "Butler-Volmer is then not at rest when the Li+ concentration at the surface differs "
+            "from c_ref (open-circuit offsets of (1 - a_sum)/a_sum * (RT/F) ln(c+/c_ref)); use "
+            "a sum of 1 with fixed anions or several regions"
+        ]
+    return []
+
+
 def config_warnings(cfg: Config, derived: Mapping[str, tuple[float, str, str]]) -> list[str]:
     """Problems worth knowing before a run: depletion, ill-posedness, resolution, units.
 
@@ -158,6 +173,7 @@ def config_warnings(cfg: Config, derived: Mapping[str, tuple[float, str, str]]) 
             f"Sand's time ~ {sand:.3g} s (protocol {cfg.total_duration_s:.3g} s)"
             + ("; the run stops there" if cfg.operation.stop_on_depletion else "")
         )
+    out += _region_warnings(cfg)
     el = cfg.electrolyte
     if (
         el.activation_energy_eV == 0
