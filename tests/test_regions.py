@@ -24,6 +24,9 @@ import math
 
 import numpy as np
 import pytest
+
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from validation_utils import (
     TEMPERATURE_K,
     THERMAL_VOLTAGE_V,
@@ -36,9 +39,6 @@ from validation_utils import (
     run_case,
     shared_dir,
 )
-
-from lidendrite.constants import FARADAY_C_PER_MOL as F
-from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 
 SIGMA, C0 = 0.01, 1000.0
 
