@@ -140,6 +140,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in shown.items()]
     for line in _table(rows):
         _echo(line)
+    if cfg.materials:
+        from lidendrite.regions import region_rows
+
+        _echo("regions (at the cell temperature, in equilibrium with the matrix):")
+        for line in _table(region_rows(cfg)):
+            _echo(line)
     _echo("numerics (resolved):")
     for line in textwrap.wrap(_numerics_line(cfg), width=96):
         _echo(f"  {line}")

@@ -209,3 +209,28 @@ def regions(cfg: Config) -> dict[str, TransportProperties]:
             mat, temperature, c_cation_mol_per_m3=c_p, c_anion_mol_per_m3=c_m, name=name
         )
     return out
+
+
+def region_rows(cfg: Config) -> list[tuple[str, ...]]:
+    """One row per region for ``lidendrite check``: model, σ, t₊, c₊, c₋, X, D (SI)."""
+    rows = [("region", "model", "sigma S/m", "t+", "c+ mol/m3", "c- mol/m3", "X mol/m3", "D m2/s")]
+    for name, tp in regions(cfg).items():
+        if tp.blocking:
+            rows.append((name, "blocking", *("-",) * 6))
+            continue
+        model = "concentrated" if tp.concentrated else "dilute"
+        if tp.concentrated and tp.thermodynamic_factor != 1.0:
+            model += f" (TDF {tp.thermodynamic_factor:g})"
+        rows.append(
+            (
+                name,
+                model,
+                f"{tp.conductivity_S_per_m:.4g}",
+                f"{tp.transference_number:.3g}",
+                f"{tp.cation_concentration_mol_per_m3:.5g}",
+                f"{tp.salt_concentration_mol_per_m3:.5g}",
+                f"{tp.fixed_anion_concentration_mol_per_m3:.4g}",
+                f"{tp.salt_diffusivity_m2_per_s:.4g}",
+            )
+        )
+    return rows
