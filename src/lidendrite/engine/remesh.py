@@ -71,6 +71,7 @@ def remeshed_state(
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
+        fillers=(old.source or {}).get("fillers"),  # every filler exactly as first meshed
     )
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:
