@@ -23,7 +23,7 @@ import numpy as np
 
 from lidendrite.errors import GeometryError
 from lidendrite.geometry import tags
-from lidendrite.geometry.filler_layouts import clip_halfplane
+from lidendrite.geometry.filler_layouts import clip_halfplane, polygon_area
 from lidendrite.geometry.fillers import Shape
 
 __all__ = ["graded_size_field", "mesh_cell_with_fillers"]
@@ -131,21 +131,49 @@ def _loops(chain: Counter) -> list[list[tuple[tuple, int]]]:
     return loops
 
 
-def _loop_area(loop: list[tuple[tuple, int]]) -> float:
+def _loop_polygon(loop: list[tuple[tuple, int]]) -> np.ndarray:
+    """Vertices of a loop (arcs through their midpoints), in its orientation."""
     pts = []
     for key, sign in loop:
         p, q = (key[1], key[2]) if sign > 0 else (key[2], key[1])
         pts.append(p)
         if key[0] == "A":
-            c = key[3]
-            m = 0.5 * (np.asarray(p) + np.asarray(q)) - np.asarray(c)
+            c = np.asarray(key[3])
+            m = 0.5 * (np.asarray(p) + np.asarray(q)) - c
             r = math.hypot(p[0] - c[0], p[1] - c[1])
-            m = np.asarray(c) + m / max(np.linalg.norm(m), 1e-300) * r
+            m = c + m / max(float(np.linalg.norm(m)), 1e-300) * r
             pts.append((float(m[0]), float(m[1])))
-    v = np.asarray(pts)
-    return 0.5 * abs(
-        float(np.dot(v[:, 0], np.roll(v[:, 1], -1)) - np.dot(v[:, 1], np.roll(v[:, 0], -1)))
-    )
+    return np.asarray(pts)
+
+
+def _contains(v: np.ndarray, p: np.ndarray) -> bool:
+    """Point in polygon (even-odd rule)."""
+    x, y = v[:, 0], v[:, 1]
+    xn, yn = np.roll(x, -1), np.roll(y, -1)
+    crosses = (y > p[1]) != (yn > p[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xi = x + (p[1] - y) * (xn - x) / (yn - y)
+    return bool(np.count_nonzero(crosses & (p[0] < xi)) % 2)
+
+
+def _surfaces(loops: list[list[tuple[tuple, int]]]) -> list[tuple[int, list[int]]]:
+    """Group loops into surfaces: each counter-clockwise loop with the clockwise ones inside it.
+
+    Returns (index of the outer loop, indices of its holes) per surface.
+    """
+    polys = [_loop_polygon(lp) for lp in loops]
+    areas = [polygon_area(v) for v in polys]
+    outers = sorted((k for k, a in enumerate(areas) if a > 0), key=lambda k: areas[k])
+    out = {k: [] for k in outers}
+    for k, a in enumerate(areas):
+        if a > 0:
+            continue
+        probe = polys[k][0]
+        home = next((o for o in outers if _contains(polys[o], probe)), None)
+        if home is None:
+            raise GeometryError("a filler boundary lies outside every region")
+        out[home].append(k)
+    return list(out.items())
 
 
 def mesh_cell_with_fillers(
@@ -254,11 +282,12 @@ def mesh_cell_with_fillers(
     surfaces: dict[int, list[int]] = defaultdict(list)
     for tag, ch in regions:
         loops = _loops(ch)
-        if not loops:
-            continue
-        loops.sort(key=_loop_area, reverse=True)
-        loop_tags = [geo.addCurveLoop([sign * curve(key) for key, sign in lp]) for lp in loops]
-        surfaces[tag].append(geo.addPlaneSurface(loop_tags))
+        for outer, holes in _surfaces(loops):
+            loop_tags = [
+                geo.addCurveLoop([sign * curve(key) for key, sign in loops[k]])
+                for k in (outer, *holes)
+            ]
+            surfaces[tag].append(geo.addPlaneSurface(loop_tags))
     geo.synchronize()
 
     model = gmsh.model
