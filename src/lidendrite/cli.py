@@ -139,7 +139,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for i, f in enumerate(cfg.cell.fillers):
         if (phi := getattr(getattr(f, "layout", None), "realised_area_fraction", None)) is not None:
             _echo(
-                f"cell.fillers[{i}]: realised area fraction {phi:.4f} (target {f.layout.area_fraction:g})"
+                f"cell.fillers[{i}]: realised area fraction {phi:.4f} "
+                f"(target {f.layout.area_fraction:g})"
             )
     _echo("derived quantities:")
     shown = applicable_derived(derived)
