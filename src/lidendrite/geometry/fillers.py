@@ -54,7 +54,10 @@ class Shape:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able mapping."""
-        return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
+        out = {k: v for k, v in asdict(self).items() if v is not None}
+        if not self.on_walls:
+            del out["on_walls"]
+        return out
 
     def area_um2(self) -> float:
         """Area (of the whole shape, including what it encloses)."""
@@ -223,7 +226,7 @@ def resolve_shapes(
                 realised[i] = phi
             t = shell.thickness_um if shell is not None else 0.0
             for c, r in zip(centres, radii, strict=True):
-                size = min(r / 4.0, t / 2.0 if t else math.inf)
+                size = min(r / 8.0, t / 2.0 if t else math.inf)
                 centre = (float(c[0]), float(c[1]))
                 if cell.sides == "periodic":
                     centre = (float(c[0] % cell.width_um), centre[1])
