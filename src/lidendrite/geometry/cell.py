@@ -254,14 +254,20 @@ def build_cell(
     return CellMesh(data.mesh, data.cell_tags, data.facet_tags, source)
 
 
-def run_gmsh(comm: MPI.Comm, build: Callable[[], None], what: str) -> Any:
+def run_gmsh(
+    comm: MPI.Comm,
+    build: Callable[[], None],
+    what: str,
+    error_type: type[Exception] = GeometryError,
+) -> Any:
     """Run ``build`` (which fills the current Gmsh model) on rank 0 and distribute its mesh.
 
     Initialises Gmsh if needed (and finalises it then), sets and restores the Gmsh options
     lidendrite uses, and returns ``dolfinx.io.gmsh.model_to_mesh`` of the model (collective).
 
     Raises:
-        GeometryError: ``build`` failed on rank 0 (on every rank).
+        GeometryError: ``build`` failed on rank 0 (on every rank; ``error_type`` instead if
+            given). A :class:`~lidendrite.errors.ConfigError` of ``build`` passes unchanged.
     """
     error = None
     initialised_here = False
@@ -282,12 +288,16 @@ def run_gmsh(comm: MPI.Comm, build: Callable[[], None], what: str) -> Any:
         gmsh.model.add(f"lidendrite_cell_{next(_model_counter)}")
         try:
             build()
+        except ConfigError as exc:
+            error = (True, str(exc))
         except Exception as exc:  # Gmsh raises plain Exceptions
-            error = " ".join(str(exc).split()) or type(exc).__name__
+            error = (False, " ".join(str(exc).split()) or type(exc).__name__)
     error = comm.bcast(error, root=0)
     try:
         if error is not None:
-            raise GeometryError(f"Gmsh could not {what}: {error}")
+            if error[0]:
+                raise ConfigError(error[1])
+            raise error_type(f"Gmsh could not {what}: {error[1]}")
         return dolfinx.io.gmsh.model_to_mesh(gmsh.model, comm, 0, gdim=2)
     finally:
         if comm.rank == 0:
