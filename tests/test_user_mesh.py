@@ -9,11 +9,11 @@ import importlib.util
 import math
 from pathlib import Path
 
-import numpy as np
-import ufl
 from mpi4py import MPI
 
+import numpy as np
 import pytest
+import ufl
 
 from lidendrite.config import config_from_dict
 from lidendrite.errors import ConfigError

@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import gmsh
-import numpy as np
 from mpi4py.MPI import MAX as MPI_MAX
 from mpi4py.MPI import MIN as MPI_MIN
+
+import gmsh
+import numpy as np
 
 from lidendrite.errors import ConfigError
 from lidendrite.geometry import tags
