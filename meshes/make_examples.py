@@ -17,6 +17,7 @@ SIZE_ANODE, SIZE_BULK = 0.05, 0.2
 
 
 def circle(geo, centre, r, size):
+    """Four quarter arcs of a circle and their curve loop."""
     (x, y) = centre
     c = geo.addPoint(x, y, 0, size)
     pts = [
@@ -28,6 +29,7 @@ def circle(geo, centre, r, size):
 
 
 def main(out: Path) -> None:
+    """Build, mesh and write the example to ``out``."""
     gmsh.initialize()
     gmsh.option.setNumber("General.Terminal", 0)
     gmsh.model.add("particles")
