@@ -257,7 +257,9 @@ def mesh_cell_with_fillers(
         target.subtract(own[k])
         if s.blocking:
             blocking_keys.update(own[k])
-        sizes[s.size_um].update(key for key in own[k] if not _wall_key(key, lo, hi))
+        # sizes on a ladder of ratio 1.25 (rounded down): a few size fields, not one per filler
+        level = 1.25 ** math.floor(math.log(s.size_um) / math.log(1.25) + 1e-9)
+        sizes[level].update(key for key in own[k] if not _wall_key(key, lo, hi))
     for k, (s, _, _) in enumerate(pieces):
         if not s.blocking:
             regions.append((s.tag, surface_chains[k]))
@@ -338,7 +340,13 @@ def mesh_cell_with_fillers(
         model.mesh.setPeriodic(
             1, [curves[k] for k in right], [curves[k] for k in left], translation
         )
-    model.mesh.generate(2)
+    # integrating the size field along hundreds of filler curves to 1e-9 took seconds
+    saved = gmsh.option.getNumber("Mesh.LcIntegrationPrecision")
+    gmsh.option.setNumber("Mesh.LcIntegrationPrecision", 1e-3)
+    try:
+        model.mesh.generate(2)
+    finally:
+        gmsh.option.setNumber("Mesh.LcIntegrationPrecision", saved)
     element_types, _, _ = model.mesh.getElements(2)
     if len(element_types) == 0:
         raise RuntimeError("Gmsh produced no triangles")
