@@ -5,6 +5,7 @@ Sub-commands::
     lidendrite run CONFIG.yaml [--set key=value ...] [--out DIR] [--resume | --overwrite]
     lidendrite check CONFIG.yaml [--set key=value ...] [--no-mesh]
     lidendrite presets
+    lidendrite effective CONFIG.yaml [--json OUT]
     lidendrite render ...
     lidendrite plot ...
     lidendrite sweep SWEEP.yaml --out OUT [--jobs J] [--ranks-per-case K] ...
@@ -135,6 +136,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"electrolyte: {source}; {cfg.operation.mode}, {len(cfg.operation.protocol)} step(s) "
         f"x {cfg.operation.repeat}, {cfg.total_duration_s:g} s"
     )
+    for i, f in enumerate(cfg.cell.fillers):
+        if (phi := getattr(getattr(f, "layout", None), "realised_area_fraction", None)) is not None:
+            _echo(
+                f"cell.fillers[{i}]: realised area fraction {phi:.4f} "
+                f"(target {f.layout.area_fraction:g})"
+            )
     _echo("derived quantities:")
     shown = applicable_derived(derived)
     rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in shown.items()]
@@ -329,7 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE")
     p.set_defaults(func=_cmd_schema)
 
+    from lidendrite import effective_cli
     from lidendrite.sweep import cli as sweep_cli
+
+    effective_cli.add_parser(sub, config_args)
 
     sweep_cli.add_parser(sub)
     _add_render(sub)

@@ -13,11 +13,13 @@ Every problem is a one-line :class:`~lidendrite.errors.ConfigError` naming the k
 import dataclasses
 import difflib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from lidendrite.config.material_schema import ElectrolyteConfig, MaterialConfig
 from lidendrite.config.schema import CellConfig
 from lidendrite.errors import ConfigError
+from lidendrite.geometry.fillers import resolve_shapes
 from lidendrite.presets import get_preset
 
 __all__ = ["MATRIX_NAME", "check_concentrated", "resolve_fillers", "resolve_materials"]
@@ -126,23 +128,53 @@ def resolve_materials(
     return out
 
 
-def _check_material_name(path: str, name: str, materials: Mapping[str, MaterialConfig]) -> None:
+def _check_material_name(
+    path: str, name: str, materials: Mapping[str, MaterialConfig], key: str = "material"
+) -> None:
     if name in materials:
         return
     close = difflib.get_close_matches(name, list(materials), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     known = ", ".join(f"'{m}'" for m in materials) or "none defined"
     raise ConfigError(
-        f"{path}.material = '{name}': unknown material{hint}; the materials section has {known}"
+        f"{path}.{key} = '{name}': unknown material{hint}; the materials section has {known}"
     )
 
 
+def _material_keys(filler: Any) -> list[tuple[str, str]]:
+    """(key, material name) of every material a filler item names."""
+    out = [("material", filler.material)]
+    for key in ("shell", "coating"):
+        part = getattr(filler, key, None)
+        if part is not None:
+            out.append((f"{key}.material", part.material))
+    if filler.kind == "grain_boundaries" and filler.grain_material != MATRIX_NAME:
+        out.append(("grain_material", filler.grain_material))
+    return out
+
+
 def resolve_fillers(cell: CellConfig, materials: Mapping[str, MaterialConfig]) -> CellConfig:
-    """Check that fillers name known materials and fit in the cell (layers: order, overlap)."""
+    """Check that fillers name known materials and fit in the cell (layers: order, overlap).
+
+    Every filler is placed (:func:`~lidendrite.geometry.fillers.resolve_shapes`: overlaps,
+    leaving the cell, impossible area fractions are errors) and the area fraction a random
+    layout reached is written into its ``realised_area_fraction``.
+    """
+    if cell.mesh_file is not None:
+        if cell.fillers:
+            raise ConfigError(
+                f"cell.mesh_file = '{cell.mesh_file}': a user mesh carries its own regions; "
+                "remove cell.fillers"
+            )
+        if not Path(cell.mesh_file).is_file():
+            raise ConfigError(f"cell.mesh_file = '{cell.mesh_file}': no such file")
+        if Path(cell.mesh_file).suffix not in (".msh", ".geo"):
+            raise ConfigError(f"cell.mesh_file = '{cell.mesh_file}': must be a .msh or .geo file")
     layers = []
     for i, filler in enumerate(cell.fillers):
         path = f"cell.fillers[{i}]"
-        _check_material_name(path, filler.material, materials)
+        for key, name in _material_keys(filler):
+            _check_material_name(path, name, materials, key)
         if filler.kind == "layer":
             y0, y1 = filler.y_um
             if not 0.0 <= y0 < y1 < cell.thickness_um:
@@ -162,4 +194,12 @@ def resolve_fillers(cell: CellConfig, materials: Mapping[str, MaterialConfig]) -
                         f"([{a0:g}, {a1:g}])"
                     )
             layers.append((i, (y0, y1)))
+    realised: dict[int, float] = {}
+    resolve_shapes(cell, materials, realised=realised)
+    if realised:
+        items = list(cell.fillers)
+        for i, phi in realised.items():
+            layout = dataclasses.replace(items[i].layout, realised_area_fraction=round(phi, 6))
+            items[i] = dataclasses.replace(items[i], layout=layout)
+        cell = dataclasses.replace(cell, fillers=tuple(items))
     return cell

@@ -92,6 +92,11 @@ class CellConfig:
         (),
         description="regions of other materials (each chosen by its kind; lengths in um)",
     )
+    mesh_file: Str | None = Field(
+        None,
+        description="a Gmsh mesh (.msh) or geometry (.geo) with physical groups named anode, "
+        "counter, left, right, electrolyte and material names, instead of the built cell",
+    )
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)

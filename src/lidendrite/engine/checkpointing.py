@@ -80,7 +80,12 @@ class CheckpointSchedule:
 def restore_stepper(stepper: Any, checkpoint: dict) -> LoopState:
     """Mesh a checkpoint's Gmsh input on the stepper's communicator and set its state."""
     meta = checkpoint["meta"]
-    cell = build_cell(stepper.comm, **checkpoint["source"])
+    if "mesh_file" in checkpoint["source"]:  # a user mesh: read it again (same node numbers)
+        from lidendrite.geometry.user_mesh import cell_from_mesh_file
+
+        cell = cell_from_mesh_file(stepper.comm, stepper.case.config)
+    else:
+        cell = build_cell(stepper.comm, **checkpoint["source"])
     stepper.state = MeshState(stepper.case, cell, stepper.settings)
     restore_nodes(stepper.state, checkpoint["nodes"], checkpoint["v"])
     stepper.state.fresh_quality = meta["fresh_quality"]

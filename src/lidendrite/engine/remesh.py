@@ -11,6 +11,7 @@ import numpy as np
 
 from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
+from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import build_cell
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
@@ -54,6 +55,12 @@ def remeshed_state(
     """
     case = old.case
     cfg = case.config
+    if "mesh_file" in (old.source or {}):
+        raise GeometryError(
+            f"the mesh degraded (or the front folded) and a user mesh (cell.mesh_file = "
+            f"'{old.source['mesh_file']}') cannot be rebuilt around the moved anode; use a "
+            "finer user mesh, a shorter run, or a built cell with cell.fillers"
+        )
     h = cfg.mesh.size_at_anode_um
     anode_xy = clean_front(anode_xy, h)
     if counter_xy is None:
@@ -71,6 +78,7 @@ def remeshed_state(
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
+        fillers=(old.source or {}).get("fillers"),  # every filler exactly as first meshed
     )
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:

@@ -15,16 +15,19 @@ import math
 import os
 import signal
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gmsh
 import numpy as np
 
-from lidendrite.errors import GeometryError
+from lidendrite.errors import ConfigError, GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
+from lidendrite.geometry.filler_mesh import graded_size_field, mesh_cell_with_fillers
+from lidendrite.geometry.fillers import Shape, check_shapes, resolve_shapes, shapes_from_dicts
 from lidendrite.geometry.polyline import check_cell_polylines, resample_polyline, snap_to_grid
 
 if TYPE_CHECKING:
@@ -84,21 +87,7 @@ def _gmsh_verbose() -> bool:
     return os.environ.get(GMSH_VERBOSE_ENV, "") not in ("", "0")
 
 
-def _graded_size_field(
-    curves: list[int], size_min_um: float, size_max_um: float, distance_um: float
-) -> int:
-    """Threshold field: ``size_min`` on the curves, growing linearly to ``size_max``."""
-    field = gmsh.model.mesh.field
-    distance = field.add("Distance")
-    field.setNumbers(distance, "CurvesList", curves)
-    field.setNumber(distance, "Sampling", 10)
-    threshold = field.add("Threshold")
-    field.setNumber(threshold, "InField", distance)
-    field.setNumber(threshold, "SizeMin", size_min_um)
-    field.setNumber(threshold, "SizeMax", size_max_um)
-    field.setNumber(threshold, "DistMin", 0.0)
-    field.setNumber(threshold, "DistMax", distance_um)
-    return threshold
+_graded_size_field = graded_size_field
 
 
 def _mesh_with_gmsh(
@@ -165,6 +154,7 @@ def build_cell(
     refine_counter: bool = False,
     periodic: bool = False,
     grid_um: float | None = None,
+    fillers: Sequence[Mapping[str, Any] | Shape] | None = None,
 ) -> CellMesh:
     """Mesh the electrolyte between an anode and a counter-electrode polyline (collective).
 
@@ -193,6 +183,10 @@ def build_cell(
             :data:`~lidendrite.geometry.polyline.GMSH_GRID_UM`: polylines computed from a
             solution carry partition-dependent round-off that Gmsh would amplify). The initial
             cell, computed from the config alike on every rank, is meshed as given.
+        fillers: Filler shapes (:class:`~lidendrite.geometry.fillers.Shape` or their
+            :meth:`~lidendrite.geometry.fillers.Shape.to_dict`), meshed exactly: conducting ones
+            as regions tagged with their material, blocking ones as holes whose boundary has
+            the facet tag :data:`~lidendrite.geometry.tags.FILLERS`. None: the cell as before.
 
     Returns:
         The mesh with its cell and facet tags.
@@ -222,6 +216,59 @@ def build_cell(
                     f"({line[0, 1]:.6g} um at x = 0, {line[-1, 1]:.6g} um at x = W)"
                 )
 
+    shapes = shapes_from_dicts(fillers or ())
+    if shapes:
+        check_shapes(
+            shapes, float(anode[-1, 0] - anode[0, 0]), float(counter[:, 1].max()), periodic
+        )
+
+    def build() -> None:
+        if shapes:
+            mesh_cell_with_fillers(
+                anode,
+                counter,
+                shapes,
+                float(size_at_anode_um),
+                float(size_bulk_um),
+                float(grading_distance_um),
+                bool(refine_counter),
+                bool(periodic),
+            )
+        else:
+            _mesh_with_gmsh(
+                anode,
+                counter,
+                float(size_at_anode_um),
+                float(size_bulk_um),
+                float(grading_distance_um),
+                bool(refine_counter),
+                bool(periodic),
+            )
+
+    data = run_gmsh(comm, build, "mesh the cell")
+    source = dict(anode_xy_um=anode, counter_xy_um=counter, size_at_anode_um=size_at_anode_um)
+    source |= dict(size_bulk_um=size_bulk_um, grading_distance_um=grading_distance_um)
+    source |= {"refine_counter": bool(refine_counter), "periodic": bool(periodic)}
+    if shapes:  # plain data (JSON in checkpoints): remeshing re-creates every filler exactly
+        source["fillers"] = [s.to_dict() for s in shapes]
+    return CellMesh(data.mesh, data.cell_tags, data.facet_tags, source)
+
+
+def run_gmsh(
+    comm: MPI.Comm,
+    build: Callable[[], None],
+    what: str,
+    error_type: type[Exception] = GeometryError,
+) -> Any:
+    """Run ``build`` (which fills the current Gmsh model) on rank 0 and distribute its mesh.
+
+    Initialises Gmsh if needed (and finalises it then), sets and restores the Gmsh options
+    lidendrite uses, and returns ``dolfinx.io.gmsh.model_to_mesh`` of the model (collective).
+
+    Raises:
+        GeometryError: ``build`` failed on rank 0 (on every rank; ``error_type`` instead if
+            given). A :class:`~lidendrite.errors.ConfigError` of ``build`` passes unchanged.
+    """
     error = None
     initialised_here = False
     saved: dict[str, Any] = {}
@@ -240,22 +287,18 @@ def build_cell(
             gmsh.option.setNumber("General.Terminal", 1)
         gmsh.model.add(f"lidendrite_cell_{next(_model_counter)}")
         try:
-            _mesh_with_gmsh(
-                anode,
-                counter,
-                float(size_at_anode_um),
-                float(size_bulk_um),
-                float(grading_distance_um),
-                bool(refine_counter),
-                bool(periodic),
-            )
+            build()
+        except ConfigError as exc:
+            error = (True, str(exc))
         except Exception as exc:  # Gmsh raises plain Exceptions
-            error = " ".join(str(exc).split()) or type(exc).__name__
+            error = (False, " ".join(str(exc).split()) or type(exc).__name__)
     error = comm.bcast(error, root=0)
     try:
         if error is not None:
-            raise GeometryError(f"Gmsh could not mesh the cell: {error}")
-        data = dolfinx.io.gmsh.model_to_mesh(gmsh.model, comm, 0, gdim=2)
+            if error[0]:
+                raise ConfigError(error[1])
+            raise error_type(f"Gmsh could not {what}: {error[1]}")
+        return dolfinx.io.gmsh.model_to_mesh(gmsh.model, comm, 0, gdim=2)
     finally:
         if comm.rank == 0:
             gmsh.model.remove()
@@ -266,10 +309,6 @@ def build_cell(
                     gmsh.option.setNumber(key, value)
                 if callers_model in gmsh.model.list():
                     gmsh.model.setCurrent(callers_model)
-    source = dict(anode_xy_um=anode, counter_xy_um=counter, size_at_anode_um=size_at_anode_um)
-    source |= dict(size_bulk_um=size_bulk_um, grading_distance_um=grading_distance_um)
-    source |= {"refine_counter": bool(refine_counter), "periodic": bool(periodic)}
-    return CellMesh(data.mesh, data.cell_tags, data.facet_tags, source)
 
 
 def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
@@ -289,8 +328,14 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
         The mesh with its cell and facet tags.
     """
     cell, sizes = cfg.cell, cfg.mesh
+    if getattr(cell, "mesh_file", None):
+        from lidendrite.geometry.user_mesh import cell_from_mesh_file
+
+        return cell_from_mesh_file(comm, cfg)
     refine_counter = cell.counter_electrode == "lithium"
     anode = anode_profile_from_config(cell, sizes.size_at_anode_um)
+    shapes = resolve_shapes(cell, cfg.materials, sizes.size_bulk_um)
+    _check_above_anode(shapes, anode)
     if refine_counter:
         counter_spacing = sizes.size_at_anode_um
     else:
@@ -309,4 +354,22 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
         grading_distance_um=sizes.grading_distance_um,
         refine_counter=refine_counter,
         periodic=cell.sides == "periodic",
+        fillers=shapes or None,
     )
+
+
+def _check_above_anode(shapes: Sequence[Shape], anode: np.ndarray) -> None:
+    """Fillers (other than layers on it) keep clear of the initial anode polyline."""
+    for s in shapes:
+        if s.parent >= 0 or s.kind == "layer":
+            continue
+        x_lo, y_lo, x_hi, _ = s.bbox()
+        under = anode[(anode[:, 0] >= x_lo) & (anode[:, 0] <= x_hi), 1]
+        top = max(
+            np.interp([x_lo, x_hi], anode[:, 0], anode[:, 1]).max(), under.max(initial=-1e300)
+        )
+        if y_lo <= top:
+            raise ConfigError(
+                f"cell.fillers[{s.item}]: the filler reaching down to y = {y_lo:.4g} um touches "
+                f"the initial anode surface (up to y = {top:.4g} um there); move it up"
+            )

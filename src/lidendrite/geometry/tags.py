@@ -18,12 +18,15 @@ ANODE = 1  # the plating (working) Li electrode, at the bottom of the cell
 COUNTER = 2  # the counter electrode (Li metal or a bulk-electrolyte reservoir), at the top
 LEFT = 3
 RIGHT = 4
+FILLERS = 5  # the boundary of a blocking filler (a hole): insulating, drawn as an outline
 
 #: First cell tag given to a material other than the matrix electrolyte.
 FIRST_FILLER_TAG = 2
 
 CELL_NAMES = {ELECTROLYTE: "electrolyte"}
 FACET_NAMES = {ANODE: "anode", COUNTER: "counter", LEFT: "left", RIGHT: "right"}
+#: Name of the facet tag of blocking-filler boundaries (present only in cells with holes).
+FILLERS_NAME = "fillers"
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class TagRegistry:
     electrodes: Mapping[str, int] = field(
         default_factory=lambda: {"anode": ANODE, "counter": COUNTER}
     )
-    walls: Mapping[str, int] = field(default_factory=lambda: {"left": LEFT, "right": RIGHT})
+    walls: Mapping[str, int] = field(
+        default_factory=lambda: {"left": LEFT, "right": RIGHT, FILLERS_NAME: FILLERS}
+    )
 
     @classmethod
     def for_materials(cls, names: Iterable[str]) -> TagRegistry:

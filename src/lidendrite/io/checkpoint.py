@@ -103,8 +103,9 @@ def write_checkpoint(run_dir: Path, state: MeshState, meta: dict[str, Any]) -> P
     source = state.source
     arrays = {f"node_{k}": v for k, v in nodes.items() if k != "v"}
     arrays["v"] = nodes["v"]
-    arrays["source_anode_xy_um"] = source["anode_xy_um"]
-    arrays["source_counter_xy_um"] = source["counter_xy_um"]
+    for key in ("anode_xy_um", "counter_xy_um"):  # a user mesh (mesh_file) has none
+        if key in source:
+            arrays[f"source_{key}"] = source[key]
     scalars = {k: v for k, v in source.items() if not k.endswith("_xy_um")}
     full_meta = {"format_version": CHECKPOINT_FORMAT_VERSION, "source": scalars, **meta}
     arrays["meta_json"] = np.array(json.dumps(full_meta, default=_plain))
@@ -145,8 +146,9 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     if meta.get("format_version") != CHECKPOINT_FORMAT_VERSION:
         raise ValueError(f"{path}: checkpoint format {meta.get('format_version')!r}")
     source = dict(meta["source"])
-    source["anode_xy_um"] = arrays.pop("source_anode_xy_um")
-    source["counter_xy_um"] = arrays.pop("source_counter_xy_um")
+    for key in ("anode_xy_um", "counter_xy_um"):
+        if f"source_{key}" in arrays:
+            source[key] = arrays.pop(f"source_{key}")
     nodes = {k[len("node_") :]: arrays.pop(k) for k in list(arrays) if k.startswith("node_")}
     return {"meta": meta, "source": source, "nodes": nodes, "v": float(arrays["v"])}
 
