@@ -19,6 +19,9 @@ import math
 
 import numpy as np
 import pytest
+
+from lidendrite.constants import FARADAY_C_PER_MOL as F
+from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from validation_utils import (
     TEMPERATURE_K,
     THERMAL_VOLTAGE_V,
@@ -31,9 +34,6 @@ from validation_utils import (
     run_case,
     shared_dir,
 )
-
-from lidendrite.constants import FARADAY_C_PER_MOL as F
-from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 
 SIGMA, T_PLUS, C0 = 0.01, 0.4, 1000.0
 LAYER_SIGMA, LAYER_T_PLUS = 0.02, 0.8
