@@ -159,7 +159,10 @@ def random_centres(
         ax, bx = (x0, x1) if wrap else (x0 + reach, x1 - reach)
         ay, by = lo_y + reach, hi_y - reach
         if ax >= bx or ay >= by:
-            raise ConfigError(f"{key}.region_um: a particle of radius {reach:g} um does not fit")
+            raise ConfigError(
+                f"{key}: a particle of outer radius {reach:g} um does not fit in the region "
+                f"({x1 - x0:g} x {hi_y - lo_y:g} um after keep_out_um)"
+            )
         ok = False
         if centres:
             c_arr, r_arr = np.asarray(centres), np.asarray(rs) + shell_um

@@ -171,6 +171,11 @@ def _particles(
         centres, file_radii = layouts.read_centres(Path(lay.path), f"{lpath}.path")
         r = radii(len(centres), np.random.default_rng(0)) if file_radii is None else file_radii
         return centres, r, shell, None
+    if f.kind == "fibre" and f.orientation == "in_plane":
+        raise ConfigError(
+            f"{lpath}.kind = 'random': takes particles and fibre cross-sections; place in-plane "
+            "fibres explicitly, on a lattice or from a file"
+        )
     rng = np.random.default_rng(lay.seed)
     centres, r, realised = layouts.random_centres(
         lay, lpath, lambda n: radii(n, rng), margin, cell.width_um, cell.thickness_um, periodic

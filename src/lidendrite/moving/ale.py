@@ -51,7 +51,11 @@ class MeshMover:
         self.u = dolfinx.fem.Function(space, name="mesh_displacement")
         fdim = mesh.topology.dim - 1
         mesh.topology.create_connectivity(fdim, mesh.topology.dim)
-        electrodes = np.concatenate([facet_tags.find(tags.ANODE), facet_tags.find(tags.COUNTER)])
+        # blocking fillers (holes) stay where they are: a remesh re-creates them from their
+        # shapes, so their boundary nodes must not drift with the mesh in between
+        electrodes = np.concatenate(
+            [facet_tags.find(t) for t in (tags.ANODE, tags.COUNTER, tags.FILLERS)]
+        )
         sides = np.concatenate([facet_tags.find(tags.LEFT), facet_tags.find(tags.RIGHT)])
         self.side_nodes = np.unique(
             dolfinx.mesh.entities_to_geometry(mesh, fdim, sides.astype(np.int32))
