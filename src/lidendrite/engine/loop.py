@@ -270,6 +270,7 @@ class Stepper:
         dt_hat = dt / s.time_s
         old_state = self.state
         remeshed = False
+        loop_area_um2 = 0.0
         if move:
             t0 = time.perf_counter()
             steps = boundary_steps(self.state, dt_hat)
@@ -285,6 +286,9 @@ class Stepper:
                     remeshed = True
             else:
                 remeshed = True
+                # Li the cut takes from the Faraday deposit (a swallowtail; negative where a
+                # closed pocket of electrolyte becomes Li)
+                loop_area_um2 = area_under(moved["anode"]) - area_under(untangled)
             self.timings_s["motion"] += time.perf_counter() - t0
             if remeshed:
                 t0 = time.perf_counter()
@@ -320,6 +324,10 @@ class Stepper:
             old_state.close()
             self.counters.remesh_count += 1
             self.counters.inventory_correction = self.state.pending_correction
+            self.counters.salt_correction_cumulative_mol_per_m += (
+                self.state.pending_salt_added_mol_per_m
+            )
+            self.counters.loop_area_removed_um2 += loop_area_um2
             log.info(
                 "remesh %d: %d cells, salt inventory correction %.2e",
                 self.counters.remesh_count,

@@ -65,6 +65,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("min_element_quality", "-", "worst element quality of the mesh"),
     Column("remesh_count", "-", "remeshes so far"),
     Column("remesh_inventory_correction", "-", "relative salt correction of the last remesh"),
+    Column(
+        "salt_correction_cumulative_mol_per_m",
+        "mol/m",
+        "salt added (signed) by the inventory renormalisation of all remeshes so far",
+    ),
+    Column(
+        "loop_area_removed_um2",
+        "um^2",
+        "Li area (per unit depth) taken from the deposit by cutting loops out of the front",
+    ),
     Column("wall_time_s", "s", "wall-clock time since the run started"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -76,6 +86,8 @@ class RunCounters:
 
     remesh_count: int = 0
     inventory_correction: float = 0.0
+    salt_correction_cumulative_mol_per_m: float = 0.0
+    loop_area_removed_um2: float = 0.0
     li_plated_um: float = 0.0
     initial_mean_height_um: float = 0.0
 
@@ -188,6 +200,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "min_element_quality": min_quality(state.mesh),
         "remesh_count": counters.remesh_count,
         "remesh_inventory_correction": counters.inventory_correction,
+        "salt_correction_cumulative_mol_per_m": counters.salt_correction_cumulative_mol_per_m,
+        "loop_area_removed_um2": counters.loop_area_removed_um2,
     }
     if "eta_counter" in vals:
         out["counter_overpotential_V"] = (

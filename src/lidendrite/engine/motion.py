@@ -11,7 +11,11 @@ import math
 import numpy as np
 
 from lidendrite.engine.state import Interface, MeshState, SurfaceState
-from lidendrite.moving.front import area_under, front_step
+from lidendrite.moving.front import area_under, boundary_integral, front_step
+
+#: Largest displacement of a front vertex per step, beyond the translation of the whole front,
+#: in units of its local element size.
+LOCAL_SHAPE_CHANGE = 1.0
 
 
 def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
@@ -115,8 +119,12 @@ def motion_dt_limit(state: MeshState) -> float:
     """Cap dt (s) for the explicit boundary motion.
 
     The non-uniform part of the boundary velocity (what changes the shape) may move a point by
-    at most a fifth of the anode mesh size per step; the uniform part (a translation the mesh
-    follows rigidly) by at most two mesh sizes.
+    at most a fifth of the anode mesh size per step, and the uniform part by at most two mesh
+    sizes. A uniform normal speed translates only a flat front: on a curved one the flanks
+    move sideways, and in a concave foot they converge. So, in addition, the velocity vector of
+    every vertex, v_n n, minus the translation of the whole front (the mean growth, vertical)
+    may move it by at most :data:`LOCAL_SHAPE_CHANGE` of its local element size per step (the
+    adjacent polyline segments, not less than half the anode mesh size).
     """
     case = state.case
     if not case.moving:
@@ -131,4 +139,13 @@ def motion_dt_limit(state: MeshState) -> float:
         limits.append(0.2 * h / spread)
     if peak > 0:
         limits.append(2.0 * h / peak)
+    xy, normals = state.anode.xy, state.anode.normals
+    speed = i_p * to_um_per_s
+    translation = boundary_integral(xy, speed) / case.width_um
+    deviation = np.hypot(speed * normals[:, 0], speed * normals[:, 1] - translation)
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    h_local = np.maximum(np.minimum(np.r_[seg, np.inf], np.r_[np.inf, seg]), 0.5 * h)
+    fastest = float(np.max(deviation / h_local))
+    if fastest > 0:
+        limits.append(LOCAL_SHAPE_CHANGE / fastest)
     return min(limits)

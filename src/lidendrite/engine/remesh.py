@@ -16,6 +16,7 @@ from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import build_cell
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
+from lidendrite.scaling import LENGTH_M
 from lidendrite.solver.problem import SolverSettings
 
 
@@ -48,7 +49,8 @@ def remeshed_state(
     The salt is then renormalised to the mobile-anion inventory the new domain should hold: all
     of it between two Li electrodes (the counter recedes by what the anode gains), minus the
     slab of bulk electrolyte (c = c₀) pushed out through a reservoir counter electrode. The
-    relative correction is kept in ``pending_correction`` of the new state.
+    relative correction is kept in ``pending_correction`` of the new state, and the salt it
+    added (negative: removed) in ``pending_salt_added_mol_per_m`` (per unit depth).
 
     ``anode_material`` (the moved old anode polyline and its vertices' material coordinates)
     carries a surface pattern onto the new anode (:meth:`MeshState.assign_anode_material`).
@@ -101,11 +103,16 @@ def remeshed_state(
     new.problem.control.value = old.problem.control.value
     # immobile anions (a single-ion conductor) are fixed to the framework: uniform, nothing to
     # conserve by rescaling (the domain may change by round-off at a remesh)
+    transferred = anion_inventory(new)
     ratio = rescale_salt(new, target) if case.mobile_anions else 1.0
     c = new.problem.c.x.array
     new.problem.c_n.x.array[:] = c
     new.problem.c_nm1.x.array[:] = c
     new.pending_correction = ratio - 1.0
+    if ratio != 1.0:
+        added = anion_inventory(new) - transferred  # scaled; µm² × concentration scale
+        scale = case.scaling.concentration_mol_per_m3 * LENGTH_M**2
+        new.pending_salt_added_mol_per_m = added * scale
     return new
 
 

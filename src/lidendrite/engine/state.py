@@ -84,7 +84,8 @@ class MeshState:
         self.anode: Interface | None = None
         self.counter: Interface | None = None
         self.fresh_quality = min_quality(self.mesh)
-        self.pending_correction = 0.0
+        self.pending_correction = 0.0  # relative salt correction of the remesh that made it
+        self.pending_salt_added_mol_per_m = 0.0  # the same as salt added (signed), mol/m
         self.cache: dict[str, object] = {}  # compiled forms of observers (metrics, output)
         self.refresh_interfaces()
 
