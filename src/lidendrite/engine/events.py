@@ -15,6 +15,7 @@ import numpy as np
 
 from lidendrite.engine.state import MeshState
 from lidendrite.moving.front import min_distance
+from lidendrite.physics.closures import anion_concentration
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,42 @@ class Depletion:
             f"Li+ at the plating surface fell below {self.threshold_mol_per_m3:.4g} mol/m3",
             row["time_s"],
             {"depletion_time_s": t_dep},
+        )
+
+
+@dataclass
+class SaltDepletion:
+    """The mobile salt falls below a threshold (mol/m³) somewhere inside the electrolyte.
+
+    Watched where regions differ (fixed anions, several materials): the Li⁺ at the plating
+    surface may then stay high (fixed anions hold it) while the salt runs out elsewhere, e.g.
+    where a binary electrolyte meets a fixed-anion layer; the run cannot go on there.
+    """
+
+    threshold_mol_per_m3: float
+    name: str = "salt_depletion"
+
+    def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
+        """Fires when the smallest nodal c₋ is below the threshold (collective)."""
+        p = state.problem
+        c_minus = anion_concentration(p.c.x.array, p.coefficients.nodal_closure())
+        scale = state.case.scaling.concentration_mol_per_m3
+        k = int(np.argmin(c_minus)) if c_minus.size else -1
+        local = (
+            (float(c_minus[k]) * scale, *state.mesh.geometry.x[k, :2])
+            if k >= 0
+            else (np.inf, 0.0, 0.0)
+        )
+        lowest, x, y = min(state.mesh.comm.allgather(local))
+        if lowest >= self.threshold_mol_per_m3:
+            return None
+        return EventRecord(
+            self.name,
+            "depleted",
+            f"the mobile salt fell below {self.threshold_mol_per_m3:.4g} mol/m3 inside the "
+            f"electrolyte at ({x:.3g}, {y:.3g}) um",
+            row["time_s"],
+            {"depletion_time_s": row["time_s"], "depletion_position_um": [x, y]},
         )
 
 
@@ -105,6 +142,8 @@ def events_for(state: MeshState) -> list[Event]:
     if cfg.operation.stop_on_depletion:
         threshold = cfg.operation.depletion_threshold * case.scaling.concentration_mol_per_m3
         out.append(Depletion(threshold))
+        if not state.problem.coefficients.region.ideal_binary:
+            out.append(SaltDepletion(threshold))
     if case.moving:
         out.append(ShortCircuit(cfg.numerics.short_circuit_distance_um))
     return out
