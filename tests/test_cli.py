@@ -227,6 +227,49 @@ BAD_INPUTS = [
         "operation.curent_density_A_per_m2: unknown key (did you mean 'current_density_A_per_m2'?)",
         ["--set", "operation.curent_density_A_per_m2=20"],
     ),
+    case(
+        "negative-fixed-anions",
+        VALID + "materials:\n  mof: {conductivity_S_per_m: 0.01, transference_number: 0.9, "
+        "fixed_anion_concentration_mol_per_m3: -5}\n",
+        "materials.mof.fixed_anion_concentration_mol_per_m3 = -5: must be >= 0",
+    ),
+    case(
+        "material-t-plus-above-1",
+        VALID + "materials:\n  mof: {conductivity_S_per_m: 0.01, transference_number: 1.2}\n",
+        "materials.mof.transference_number = 1.2: must be in (0, 1]",
+    ),
+    case(
+        "blocking-with-transport",
+        VALID + "materials:\n  pba: {blocking: true, conductivity_S_per_m: 0.01}\n",
+        "materials.pba.conductivity_S_per_m: a blocking material conducts no ions",
+    ),
+    case(
+        "unknown-material",
+        VALID
+        + "materials:\n  mof: {conductivity_S_per_m: 0.01, transference_number: 0.9}\n"
+        + "cell:\n  fillers: [{kind: layer, y_um: [0, 1], material: mfo}]\n",
+        "cell.fillers[0].material = 'mfo': unknown material (did you mean 'mof'?)",
+    ),
+    case(
+        "overlapping-layers",
+        VALID
+        + "materials:\n  mof: {conductivity_S_per_m: 0.01, transference_number: 0.9}\n"
+        + "cell:\n  fillers: [{kind: layer, y_um: [0, 1], material: mof}, "
+        + "{kind: layer, y_um: [0.5, 2], material: mof}]\n",
+        "cell.fillers[1].y_um = [0.5, 2]: overlaps cell.fillers[0]",
+    ),
+    case(
+        "layer-leaves-cell",
+        VALID
+        + "materials:\n  mof: {conductivity_S_per_m: 0.01, transference_number: 0.9}\n"
+        + "cell:\n  thickness_um: 3\n  fillers: [{kind: layer, y_um: [1, 4], material: mof}]\n",
+        "cell.fillers[0].y_um = [1, 4]: must satisfy 0 <= y0 < y1 < cell.thickness_um = 3",
+    ),
+    case(
+        "tdf-without-salt-diffusivity",
+        SIGMA + "  transference_number: 0.4\n  thermodynamic_factor: 2\n",
+        "electrolyte.thermodynamic_factor = 2: needs electrolyte.salt_diffusivity_m2_per_s",
+    ),
     case("set-bad-value", VALID, "cell.width_um = -1: must be > 0", ["--set", "cell.width_um=-1"]),
     case("set-bad-yaml", VALID, "invalid YAML", ["--set", "cell.width_um=[1,"]),
     case("set-unknown-preset", VALID, "did you mean 'LPC'?", ["--set", "electrolyte.preset=LCP"]),
