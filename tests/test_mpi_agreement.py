@@ -36,11 +36,29 @@ CONFIG = {
     },
     "output": {"every_s": 0.5, "vtx": False, "progress_every_s": 0.0},
 }
+#: Several regions: an anionic-MOF layer (fixed anions, non-ideal partition) on the moving anode
+#: under a binary matrix, through remeshes (the nonlinear salt renormalisation included).
+REGIONS = CONFIG | {
+    "title": "MPI agreement, several regions",
+    "materials": {
+        "mof": {
+            "conductivity_S_per_m": 0.02,
+            "transference_number": 0.85,
+            "fixed_anion_concentration_mol_per_m3": 800.0,
+            "salt_partition_coefficient": 0.7,
+        }
+    },
+    "cell": CONFIG["cell"]
+    | {"fillers": [{"kind": "layer", "y_um": [0.0, 1.2], "material": "mof"}]},
+    "operation": {"current_density_A_per_m2": 800.0, "duration_s": 2.0},
+    "numerics": CONFIG["numerics"] | {"remesh_min_quality": 0.75},  # a remesh on the way
+}
 
 
 @pytest.mark.serial
-def test_serial_and_two_ranks_agree(tmp_path):
-    one, two = run_serial_and_parallel(CONFIG, tmp_path, timeout_s=60.0)
+@pytest.mark.parametrize("config", [CONFIG, REGIONS], ids=["binary", "regions"])
+def test_serial_and_two_ranks_agree(tmp_path, config):
+    one, two = run_serial_and_parallel(config, tmp_path, timeout_s=90.0)
 
     s1, s2 = read_status(one), read_status(two)
     assert s1["status"] == s2["status"] == "completed"
@@ -48,6 +66,8 @@ def test_serial_and_two_ranks_agree(tmp_path):
     assert list(a) == list(b)
     assert len(a["time_s"]) == len(b["time_s"]) > 5
     assert a["mean_height_um"][-1] > a["mean_height_um"][0] + 0.01  # the anode moved
+    if config is REGIONS:
+        assert a["remesh_count"][-1] >= 1
     worst = {}
     for name in a:
         if name == "wall_time_s":

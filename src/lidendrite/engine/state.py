@@ -77,6 +77,7 @@ class MeshState:
                 kind=num.mesh_motion,
                 iterative=num.solver == "iterative",
                 prescribed_sides=case.periodic,
+                cell_tags=self.cell_tags,
             )
             if case.moving
             else None

@@ -32,6 +32,8 @@ class MeshMover:
         iterative: use CG + GAMG instead of a direct solve.
         prescribed_sides: the side-wall displacement is prescribed by the caller (periodic
             walls) instead of sliding.
+        cell_tags: the material tags of the cells; the interfaces between materials are held
+            fixed like the holes (the regions are fixed in space; a remesh re-creates them).
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class MeshMover:
         kind: str = "harmonic",
         iterative: bool = False,
         prescribed_sides: bool = False,
+        cell_tags=None,
     ):
         self.mesh = mesh
         self.layout = layout
@@ -55,6 +58,7 @@ class MeshMover:
         # shapes, so their boundary nodes must not drift with the mesh in between
         electrodes = np.concatenate(
             [facet_tags.find(t) for t in (tags.ANODE, tags.COUNTER, tags.FILLERS)]
+            + [material_interfaces(mesh, cell_tags)]
         )
         sides = np.concatenate([facet_tags.find(tags.LEFT), facet_tags.find(tags.RIGHT)])
         self.side_nodes = np.unique(
@@ -121,3 +125,20 @@ class MeshMover:
         """Move the mesh nodes by ``sign × displacement``."""
         gdim = self.mesh.geometry.dim
         self.mesh.geometry.x[:, :gdim] += sign * self.layout.values(displacement)
+
+
+def material_interfaces(mesh, cell_tags) -> np.ndarray:
+    """Local facets between two cells of different material tags (empty without tags)."""
+    if cell_tags is None or np.unique(cell_tags.values).size < 2:
+        return np.zeros(0, dtype=np.int32)
+    tdim = mesh.topology.dim
+    num_cells = mesh.topology.index_map(tdim).size_local + mesh.topology.index_map(tdim).num_ghosts
+    tag_of = np.full(num_cells, -1, dtype=np.int64)
+    tag_of[cell_tags.indices] = cell_tags.values
+    mesh.topology.create_connectivity(tdim - 1, tdim)
+    f2c = mesh.topology.connectivity(tdim - 1, tdim)
+    counts = np.diff(f2c.offsets)
+    interior = np.flatnonzero(counts == 2)
+    pairs = f2c.array[f2c.offsets[interior][:, None] + np.arange(2)]
+    differ = tag_of[pairs[:, 0]] != tag_of[pairs[:, 1]]
+    return interior[differ].astype(np.int32)
