@@ -25,7 +25,8 @@ from lidendrite.io.frames import list_frames
 FARADAY = 96485.33212  # C/mol (CODATA 2018)
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
-CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
+#: The example cases, and the one config per seed material in configs/materials/.
+CONFIGS = sorted(CONFIG_DIR.glob("*.yaml")) + sorted((CONFIG_DIR / "materials").glob("*.yaml"))
 
 #: Time steps of the shortened protocol per protocol step (at the config's first step size).
 STEPS_PER_SEGMENT = 3
@@ -76,6 +77,7 @@ def read_metrics(path: Path) -> dict[str, np.ndarray]:
 def test_configs_found():
     names = {p.name for p in CONFIGS}
     assert {"demo.yaml", "seed002_lpc.yaml", "seed002_lpc_ucpba.yaml"} <= names
+    assert {"lpc_ucpba_particles.yaml", "anionic_mof_pellet.yaml"} <= names
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=[p.stem for p in CONFIGS])
