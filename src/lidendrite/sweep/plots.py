@@ -63,6 +63,18 @@ def _panel_label(key: str, value: str) -> str:
     return f"{_SYMBOLS.get(name, name)} = {value}"
 
 
+def _value_names(rows: list[dict[str, str]], key: str) -> dict[str, str]:
+    """Legend names of a key's values: the value, or ``#1, #2, …`` (sweep order) when long.
+
+    A whole sub-section as a value (a filler layout) is unreadable in a legend; the numbers
+    follow the order of the cases in the summary (the sweep file's order).
+    """
+    values = list(dict.fromkeys(r[key] for r in rows))
+    if all(len(v) <= 24 for v in values):
+        return {v: v for v in values}
+    return {v: f"#{i + 1}" for i, v in enumerate(values)}
+
+
 def _positions(values: list[str]) -> tuple[dict[str, float], bool]:
     """Where each distinct value of a key goes on an axis; whether the axis is numeric."""
     distinct = list(dict.fromkeys(values))
@@ -115,12 +127,15 @@ def _lines(
     groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
     for r in rows:
         groups.setdefault(tuple(r[k] for k in others), []).append(r)
+    names = {k: _value_names(rows, k) for k in others}
     for ax, (col, label) in zip(axes, outputs, strict=True):
         for group, members in groups.items():
             members = sorted(members, key=lambda r: pos[r[first]])
             x = [pos[r[first]] for r in members]
             y = [_num(r.get(col, "")) for r in members]
-            name = ", ".join(f"{_short(k)}={v}" for k, v in zip(others, group, strict=True))
+            name = ", ".join(
+                f"{_short(k)}={names[k][v]}" for k, v in zip(others, group, strict=True)
+            )
             ax.plot(x, y, marker="o", label=name or None)
         ax.set_xlabel(_short(first))
         ax.set_ylabel(label)
