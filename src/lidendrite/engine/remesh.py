@@ -14,6 +14,8 @@ from lidendrite.engine.state import MeshState
 from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import build_cell
+from lidendrite.geometry.clearance import front_clearance
+from lidendrite.geometry.fillers import shapes_from_dicts
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
 from lidendrite.scaling import LENGTH_M
@@ -70,6 +72,16 @@ def remeshed_state(
         counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), cfg.mesh.size_bulk_um)
     else:
         counter_xy = clean_front(counter_xy, h)
+    fillers = (old.source or {}).get("fillers")
+    if fillers:
+        gap, shape = front_clearance(anode_xy, shapes_from_dicts(fillers))
+        if gap < 0.25 * h:
+            where = anode_xy[np.argmax(anode_xy[:, 1])]
+            raise GeometryError(
+                f"the Li front reached filler {shape.id} ({shape.material}, a {shape.kind}): "
+                f"gap {gap:.3g} um < h/4 near ({where[0]:.3g}, {where[1]:.3g}) um; the cell "
+                "cannot be remeshed with the front through a filler"
+            )
     cell_mesh = build_cell(
         old.mesh.comm,
         anode_xy,
@@ -80,7 +92,7 @@ def remeshed_state(
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
-        fillers=(old.source or {}).get("fillers"),  # every filler exactly as first meshed
+        fillers=fillers,  # every filler exactly as first meshed
     )
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:
