@@ -27,12 +27,13 @@ FRONT = np.array([[0.0, 0.0], [1.0, 1.2], [2.0, 0.0]])
     ("shape", "gap"), [(CIRCLE, 2.0 - 1.2 - 0.5), (SQUARE, 3.0 - 1.2), (LAYER, 2.5 - 1.2)]
 )
 def test_gap_to_each_kind(shape, gap):
-    value, which = front_clearance(FRONT, [ON_ANODE, shape])
+    value, which, where = front_clearance(FRONT, [ON_ANODE, shape])
     assert value == pytest.approx(gap, abs=1e-12) and which is shape
+    assert tuple(where) == (1.0, 1.2)
 
 
 def test_inside_is_negative_and_the_nearest_filler_wins():
     assert front_clearance(np.array([[1.0, 3.5]]), [SQUARE])[0] == pytest.approx(-0.5)
-    value, which = front_clearance(FRONT, [SQUARE, CIRCLE, LAYER])
+    value, which, _ = front_clearance(FRONT, [SQUARE, CIRCLE, LAYER])
     assert which is CIRCLE and value == pytest.approx(0.3)
-    assert front_clearance(FRONT, [ON_ANODE]) == (np.inf, None)
+    assert front_clearance(FRONT, [ON_ANODE]) == (np.inf, None, None)

@@ -74,12 +74,11 @@ def remeshed_state(
         counter_xy = clean_front(counter_xy, h)
     fillers = (old.source or {}).get("fillers")
     if fillers:
-        gap, shape = front_clearance(anode_xy, shapes_from_dicts(fillers))
+        gap, shape, where = front_clearance(anode_xy, shapes_from_dicts(fillers))
         if gap < 0.25 * h:
-            where = anode_xy[np.argmax(anode_xy[:, 1])]
             raise GeometryError(
                 f"the Li front reached filler {shape.id} ({shape.material}, a {shape.kind}): "
-                f"gap {gap:.3g} um < h/4 near ({where[0]:.3g}, {where[1]:.3g}) um; the cell "
+                f"gap {gap:.3g} um < h/4 at ({where[0]:.3g}, {where[1]:.3g}) um; the cell "
                 "cannot be remeshed with the front through a filler"
             )
     cell_mesh = build_cell(

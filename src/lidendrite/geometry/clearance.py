@@ -37,23 +37,28 @@ def _polygon_distance(points: np.ndarray, vertices: np.ndarray) -> np.ndarray:
     return np.where(inside, -dist, dist)
 
 
-def front_clearance(front_xy: np.ndarray, shapes: Sequence[Shape]) -> tuple[float, Shape | None]:
+def front_clearance(
+    front_xy: np.ndarray, shapes: Sequence[Shape]
+) -> tuple[float, Shape | None, np.ndarray | None]:
     """Smallest signed gap (µm; negative: inside) from the front's vertices to a filler.
+
+    Returns the gap, the filler and the front vertex where it is smallest.
 
     Layers whose bottom is the anode (``y0 = 0``) are left out: the front lies on them by
     design; for the others the gap is to the layer's bottom line.
     """
-    best, which = math.inf, None
+    best, which, where = math.inf, None, None
     pts = np.asarray(front_xy, dtype=float)
     for s in shapes:
         if s.kind == "circle":
-            gap = float(np.min(np.hypot(*(pts - np.asarray(s.center)).T)) - s.radius)
+            gaps = np.hypot(*(pts - np.asarray(s.center)).T) - s.radius
         elif s.kind == "polygon":
-            gap = float(np.min(_polygon_distance(pts, np.asarray(s.vertices, dtype=float))))
+            gaps = _polygon_distance(pts, np.asarray(s.vertices, dtype=float))
         elif s.y_um[0] > 0.0:
-            gap = float(s.y_um[0] - pts[:, 1].max())
+            gaps = s.y_um[0] - pts[:, 1]
         else:
             continue
-        if gap < best:
-            best, which = gap, s
-    return best, which
+        k = int(np.argmin(gaps))
+        if gaps[k] < best:
+            best, which, where = float(gaps[k]), s, pts[k]
+    return best, which, where
