@@ -103,6 +103,10 @@ def walk_properties(schema, node, path=""):
     for sub in [node.get("items")] + node.get("anyOf", []) + node.get("oneOf", []):
         if isinstance(sub, dict):
             yield from walk_properties(schema, sub, path)
+    named = node.get("additionalProperties")
+    if isinstance(named, dict):  # a mapping of user-chosen names (materials): '*'
+        yield f"{path}.*".lstrip("."), named
+        yield from walk_properties(schema, named, f"{path}.*")
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +122,8 @@ def test_schema_header_and_descriptions(schema):
     props = dict(walk_properties(schema, schema))
     assert "cell.anode.defect_radius_um" in props and "operation.protocol.duration_s" in props
     for path, prop in props.items():
-        assert prop.get("description"), f"{path}: no description"
+        if not path.endswith(".*"):  # a named entry is described by its section ($defs)
+            assert prop.get("description"), f"{path}: no description"
     assert "um" in props["cell.width_um"]["description"]
     assert props["cell.width_um"]["default"] == 5.0
     assert props["cell.width_um"]["exclusiveMinimum"] == 0
@@ -141,6 +146,8 @@ def test_shipped_configs_match_the_schema(schema, path):
     def key_paths(node, prefix=""):
         if isinstance(node, dict):
             for key, value in node.items():
+                if prefix == ".materials":
+                    key = "*"  # the user's material names
                 yield f"{prefix}.{key}".lstrip(".")
                 yield from key_paths(value, f"{prefix}.{key}")
         elif isinstance(node, list):

@@ -20,9 +20,9 @@ from typing import Any
 from lidendrite.config.errors import show, validate
 from lidendrite.config.overrides import apply_override
 from lidendrite.config.resolve_materials import (
-    check_concentrated,
     resolve_fillers,
     resolve_materials,
+    resolve_transport,
 )
 from lidendrite.config.schema import (
     CellConfig,
@@ -41,55 +41,9 @@ __all__ = ["DEFAULT_FRAME_COUNT", "config_from_dict"]
 #: Number of output frames over the protocol when ``output.every_s`` is not given.
 DEFAULT_FRAME_COUNT = 40
 
-_ELECTROLYTE_SIGMA = ("conductivity_S_per_m", "transference_number")
-_ELECTROLYTE_D = ("diffusivity_cation_m2_per_s", "diffusivity_anion_m2_per_s")
-
-
-def _given(raw: Mapping[str, Any], key: str) -> bool:
-    return raw.get(key) is not None
-
 
 def _resolve_electrolyte(el: ElectrolyteConfig, raw: Mapping[str, Any]) -> ElectrolyteConfig:
-    sigma_keys = [k for k in _ELECTROLYTE_SIGMA if _given(raw, k)]
-    d_keys = [k for k in _ELECTROLYTE_D if _given(raw, k)]
-    if el.preset is not None:
-        preset = get_preset(el.preset)
-        if d_keys:
-            raise ConfigError(
-                f"electrolyte.{d_keys[0]}: cannot be combined with electrolyte.preset "
-                f"= '{preset.name}' (the preset gives conductivity_S_per_m and "
-                "transference_number); remove the preset or the diffusivities"
-            )
-        el = dataclasses.replace(
-            el,
-            preset=preset.name,
-            conductivity_S_per_m=el.conductivity_S_per_m or preset.conductivity_S_per_m,
-            transference_number=el.transference_number or preset.transference_number,
-            activation_energy_eV=(
-                el.activation_energy_eV
-                if _given(raw, "activation_energy_eV")
-                else preset.activation_energy_eV
-            ),
-        )
-        check_concentrated(el, "electrolyte")
-        return el
-    if sigma_keys and d_keys:
-        raise ConfigError(
-            f"electrolyte: give either {' + '.join(_ELECTROLYTE_SIGMA)} or "
-            f"{' + '.join(_ELECTROLYTE_D)}, not both (found {sigma_keys[0]} and {d_keys[0]})"
-        )
-    if not sigma_keys and not d_keys:
-        raise ConfigError(
-            "electrolyte: no transport properties; set electrolyte.preset "
-            "(see 'lidendrite presets'), or conductivity_S_per_m + transference_number, "
-            "or diffusivity_cation_m2_per_s + diffusivity_anion_m2_per_s"
-        )
-    for group, found in ((_ELECTROLYTE_SIGMA, sigma_keys), (_ELECTROLYTE_D, d_keys)):
-        if found and len(found) < len(group):
-            missing = next(k for k in group if k not in found)
-            raise ConfigError(f"electrolyte.{missing}: missing; electrolyte.{found[0]} needs it")
-    check_concentrated(el, "electrolyte")
-    return el
+    return resolve_transport(el, raw, "electrolyte", material=False)
 
 
 def _resolve_kinetics(kin: KineticsConfig, el: ElectrolyteConfig) -> KineticsConfig:

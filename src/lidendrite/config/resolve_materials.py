@@ -22,7 +22,14 @@ from lidendrite.errors import ConfigError
 from lidendrite.geometry.fillers import resolve_shapes
 from lidendrite.presets import get_preset
 
-__all__ = ["MATRIX_NAME", "check_concentrated", "resolve_fillers", "resolve_materials"]
+__all__ = [
+    "MATRIX_NAME",
+    "check_concentrated",
+    "resolve_fillers",
+    "resolve_materials",
+    "resolve_transport",
+]
+
 
 #: The name of the matrix electrolyte among the materials (reserved).
 MATRIX_NAME = "electrolyte"
@@ -63,31 +70,31 @@ def check_concentrated(el: ElectrolyteConfig | MaterialConfig, path: str) -> Non
         )
 
 
-def _resolve_material(name: str, mat: MaterialConfig, raw: Mapping[str, Any]) -> MaterialConfig:
-    path = f"materials.{name}"
-    if mat.blocking:
-        given = [k for k in (*_TRANSPORT, "fixed_anion_concentration_mol_per_m3") if _given(raw, k)]
-        if given:
-            raise ConfigError(
-                f"{path}.{given[0]}: a blocking material conducts no ions; remove "
-                f"{path}.{given[0]} or {path}.blocking"
-            )
-        return mat
+def resolve_transport[T: (ElectrolyteConfig, MaterialConfig)](
+    spec: T, raw: Mapping[str, Any], path: str, *, material: bool
+) -> T:
+    """Fill a preset in and check that exactly one complete set of transport keys is given.
+
+    The same rules for ``electrolyte`` and for every material; ``path`` names the section in
+    the messages, ``material`` adds ``blocking: true`` to what may be given instead.
+    """
     sigma = [k for k in _SIGMA if _given(raw, k)]
     d = [k for k in _D if _given(raw, k)]
-    if mat.preset is not None:
-        preset = get_preset(mat.preset)
+    if spec.preset is not None:
+        preset = get_preset(spec.preset)
         if d:
             raise ConfigError(
-                f"{path}.{d[0]}: cannot be combined with {path}.preset = '{preset.name}'"
+                f"{path}.{d[0]}: cannot be combined with {path}.preset = '{preset.name}' (the "
+                "preset gives conductivity_S_per_m and transference_number); remove the preset "
+                "or the diffusivities"
             )
-        mat = dataclasses.replace(
-            mat,
+        spec = dataclasses.replace(
+            spec,
             preset=preset.name,
-            conductivity_S_per_m=mat.conductivity_S_per_m or preset.conductivity_S_per_m,
-            transference_number=mat.transference_number or preset.transference_number,
+            conductivity_S_per_m=spec.conductivity_S_per_m or preset.conductivity_S_per_m,
+            transference_number=spec.transference_number or preset.transference_number,
             activation_energy_eV=(
-                mat.activation_energy_eV
+                spec.activation_energy_eV
                 if _given(raw, "activation_energy_eV")
                 else preset.activation_energy_eV
             ),
@@ -99,16 +106,30 @@ def _resolve_material(name: str, mat: MaterialConfig, raw: Mapping[str, Any]) ->
         )
     elif not sigma and not d:
         raise ConfigError(
-            f"{path}: no transport properties; give {' + '.join(_SIGMA)}, or "
-            f"{' + '.join(_D)}, or a preset, or blocking: true"
+            f"{path}: no transport properties; set {path}.preset (see 'lidendrite presets'), "
+            f"or {' + '.join(_SIGMA)}, or {' + '.join(_D)}"
+            + (", or blocking: true" if material else "")
         )
     else:
         for group, found in ((_SIGMA, sigma), (_D, d)):
             if found and len(found) < len(group):
                 missing = next(k for k in group if k not in found)
                 raise ConfigError(f"{path}.{missing}: missing; {path}.{found[0]} needs it")
-    check_concentrated(mat, path)
-    return mat
+    check_concentrated(spec, path)
+    return spec
+
+
+def _resolve_material(name: str, mat: MaterialConfig, raw: Mapping[str, Any]) -> MaterialConfig:
+    path = f"materials.{name}"
+    if mat.blocking:
+        given = [k for k in (*_TRANSPORT, "fixed_anion_concentration_mol_per_m3") if _given(raw, k)]
+        if given:
+            raise ConfigError(
+                f"{path}.{given[0]}: a blocking material conducts no ions; remove "
+                f"{path}.{given[0]} or {path}.blocking"
+            )
+        return mat
+    return resolve_transport(mat, raw, path, material=True)
 
 
 def resolve_materials(
