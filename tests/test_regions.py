@@ -30,10 +30,12 @@ from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from validation_utils import (
     TEMPERATURE_K,
     THERMAL_VOLTAGE_V,
+    bruce_vincent,
     bv_overpotential_V,
     merge,
     nernst_einstein,
     one_d_cell,
+    potentiostatic_hold,
     read_metrics,
     relative_error,
     run_case,
@@ -61,20 +63,11 @@ def test_bruce_vincent_with_fixed_anions(comm, tmp_path):
     d_minus = (1 - t_plus) * SIGMA * R * TEMPERATURE_K / (F**2 * C0)
     d_salt = d_plus * d_minus * (2 * C0 + fixed) / (d_plus * (C0 + fixed) + d_minus * C0)
     relaxation_s = (length_um * 1e-6) ** 2 / (math.pi**2 * d_salt)
-    data = merge(
-        one_d_cell(
-            thickness_um=length_um, transference_number=t_plus, exchange_current_density_A_per_m2=i0
-        ),
-        {
-            "electrolyte": {"fixed_anion_concentration_mol_per_m3": fixed},
-            "operation": {
-                "mode": "potentiostatic",
-                "protocol": [{"voltage_V": -delta_v, "duration_s": 12.0 * relaxation_s}],
-            },
-            "numerics": {"dt_initial_s": 1e-3, "dt_max_s": relaxation_s / 4},
-            "output": {"every_s": 12.0 * relaxation_s},
-        },
+    cell = one_d_cell(
+        thickness_um=length_um, transference_number=t_plus, exchange_current_density_A_per_m2=i0
     )
+    cell["electrolyte"]["fixed_anion_concentration_mol_per_m3"] = fixed
+    data = potentiostatic_hold(cell, delta_v, 12.0 * relaxation_s, relaxation_s / 4)
     out = shared_dir(tmp_path, comm) / "bv_fixed"
     _, result = run_case(data, out, comm)
     assert result.status == "completed"
@@ -82,7 +75,7 @@ def test_bruce_vincent_with_fixed_anions(comm, tmp_path):
     i_first = m["anode_current_density_A_per_m2"][0]
     i_steady = m["anode_current_density_A_per_m2"][-1]
     r_ct = R * TEMPERATURE_K / (F * i0)
-    t_bv = i_steady * (delta_v - i_first * 2 * r_ct) / (i_first * (delta_v - i_steady * 2 * r_ct))
+    t_bv = bruce_vincent(i_first, i_steady, delta_v, 2 * r_ct)
     err = relative_error(t_bv, t_plus)
     print(f"\nBruce-Vincent, X = c0: t+ = {t_bv:.5f} (input {t_plus}), error {err:.2e}")
     assert err < 0.01

@@ -19,10 +19,12 @@ from lidendrite.constants import LI_MOLAR_VOLUME_M3_PER_MOL as OMEGA
 from validation_utils import (
     TEMPERATURE_K,
     THERMAL_VOLTAGE_V,
+    bruce_vincent,
     bv_overpotential_V,
     merge,
     nernst_einstein,
     one_d_cell,
+    potentiostatic_hold,
     read_frames,
     read_metrics,
     read_status,
@@ -195,19 +197,10 @@ def test_bruce_vincent_transference_number(comm, tmp_path):
     t_plus, i0, length_um, delta_v = 0.3, 20.0, 10.0, 0.010
     _, _, d = nernst_einstein(SIGMA, t_plus, C0)
     relaxation_s = (length_um * 1e-6) ** 2 / (math.pi**2 * d)
-    data = merge(
-        one_d_cell(
-            thickness_um=length_um, transference_number=t_plus, exchange_current_density_A_per_m2=i0
-        ),
-        {
-            "operation": {
-                "mode": "potentiostatic",
-                "protocol": [{"voltage_V": -delta_v, "duration_s": 10.0 * relaxation_s}],
-            },
-            "numerics": {"time_scheme": "bdf2", "dt_initial_s": 1e-3, "dt_max_s": 4.0},
-            "output": {"every_s": 10.0 * relaxation_s},
-        },
+    cell = one_d_cell(
+        thickness_um=length_um, transference_number=t_plus, exchange_current_density_A_per_m2=i0
     )
+    data = potentiostatic_hold(cell, delta_v, 10.0 * relaxation_s, 4.0)
     out = shared_dir(tmp_path, comm) / "bruce_vincent"
     _, result = run_case(data, out, comm)
     assert result.status == "completed"
@@ -217,8 +210,7 @@ def test_bruce_vincent_transference_number(comm, tmp_path):
     drift = abs(m["anode_current_density_A_per_m2"][-2] - i_steady) / i_steady
     assert drift < 1e-4, f"the current has not settled: last change {drift:.1e}"
     r_ct = R * TEMPERATURE_K / ((0.5 + 0.5) * F * i0)
-    r0 = r_ss = 2.0 * r_ct
-    t_plus_bv = i_steady * (delta_v - i_initial * r0) / (i_initial * (delta_v - i_steady * r_ss))
+    t_plus_bv = bruce_vincent(i_initial, i_steady, delta_v, 2.0 * r_ct)
     err = relative_error(t_plus_bv, t_plus)
     print(
         f"\nBruce-Vincent: I0 = {i_initial:.6g}, Iss = {i_steady:.6g} A/m^2, "

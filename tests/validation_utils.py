@@ -223,3 +223,28 @@ def bv_overpotential_V(
 def relative_error(value: float | np.ndarray, reference: float | np.ndarray) -> np.ndarray:
     """``|value − reference| / |reference|``."""
     return np.abs(np.asarray(value) - reference) / np.abs(reference)
+
+
+def potentiostatic_hold(
+    data: Mapping[str, Any], delta_v: float, duration_s: float, dt_max_s: float
+) -> dict[str, Any]:
+    """``data`` held at −ΔV (plating) for ``duration_s``, one frame at the end (Bruce–Vincent)."""
+    return merge(
+        data,
+        {
+            "operation": {
+                "mode": "potentiostatic",
+                "protocol": [{"voltage_V": -delta_v, "duration_s": duration_s}],
+            },
+            "numerics": {"dt_initial_s": 1e-3, "dt_max_s": dt_max_s},
+            "output": {"every_s": duration_s},
+        },
+    )
+
+
+def bruce_vincent(
+    i_initial: float, i_steady: float, delta_v: float, r_interface_ohm_m2: float
+) -> float:
+    """Corrected Bruce–Vincent ratio ``I_ss(ΔV − I₀R) / (I₀(ΔV − I_ss R))``, R = 2R_ct."""
+    r = r_interface_ohm_m2
+    return i_steady * (delta_v - i_initial * r) / (i_initial * (delta_v - i_steady * r))
