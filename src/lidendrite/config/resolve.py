@@ -175,6 +175,11 @@ def _check_numerics(num: NumericsConfig) -> None:
 
 def _check_patterns(kin: KineticsConfig) -> None:
     for i, pattern in enumerate(kin.patterns):
+        if pattern.quantity == "film_resistance" and kin.film_resistance_ohm_m2 == 0.0:
+            raise ConfigError(
+                f"kinetics.patterns[{i}].quantity = film_resistance: patterns multiply, so it "
+                "needs kinetics.film_resistance_ohm_m2 > 0 (it is 0)"
+            )
         for j, seg in enumerate(getattr(pattern, "segments", ())):
             x0, x1 = seg.x_um
             if not x0 < x1:
