@@ -262,8 +262,8 @@ class Case:
 
     @property
     def thickness_um(self) -> float:
-        """Initial anode-to-counter distance, µm."""
-        return self.config.cell.thickness_um
+        """Initial anode-to-counter distance through the whole membrane (far field included), µm."""
+        return self.config.cell.membrane_thickness_um or self.config.cell.thickness_um
 
     @property
     def mobile_anions(self) -> bool:

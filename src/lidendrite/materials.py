@@ -70,7 +70,7 @@ def limiting_current_density(cfg: Config) -> float:
     reservoir (concentration held at c0) as the counter electrode.
     """
     tp = transport_properties(cfg.electrolyte, cfg.operation.temperature_K)
-    length_m = cfg.cell.thickness_um * 1e-6
+    length_m = (cfg.cell.membrane_thickness_um or cfg.cell.thickness_um) * 1e-6
     sides = 2.0 if cfg.cell.counter_electrode == "lithium" else 1.0
     if tp.transference_number >= 1.0 or tp.fixed_anion_concentration_mol_per_m3 > 0.0:
         return math.inf  # fixed anions carry the current: no concentration limit
@@ -161,7 +161,7 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
     tp = transport_properties(cfg.electrolyte, temperature)
     kin = cfg.kinetics
     i0 = exchange_current_density(kin, temperature)
-    length_m = cfg.cell.thickness_um * 1e-6
+    length_m = (cfg.cell.membrane_thickness_um or cfg.cell.thickness_um) * 1e-6
     d, c0, t_plus = (
         tp.salt_diffusivity_m2_per_s,
         tp.salt_concentration_mol_per_m3,

@@ -79,6 +79,12 @@ class CellConfig:
 
     width_um: Float = Field(5.0, gt=0, description="cell width, um")
     thickness_um: Float = Field(3.0, gt=0, description="plating electrode to counter electrode, um")
+    membrane_thickness_um: Float | None = Field(
+        None,
+        gt=0,
+        description="whole membrane, um (null: thickness_um); when larger, thickness_um is the "
+        "finely meshed window and a coarse graded strip continues it to the counter electrode",
+    )
     sides: Literal["insulating", "periodic"] = Field(
         "insulating", description="side walls: insulating (mirror) or periodic"
     )
