@@ -13,7 +13,8 @@ from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
 from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
-from lidendrite.geometry.cell import build_cell, far_counter_spacing_um, far_field_of
+from lidendrite.geometry.cell import build_cell
+from lidendrite.geometry.far_field import far_counter_spacing_um, far_field_of
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
 from lidendrite.scaling import LENGTH_M

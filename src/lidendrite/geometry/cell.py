@@ -26,7 +26,12 @@ from lidendrite.errors import ConfigError, GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
-from lidendrite.geometry.far_field import far_field_size_field, far_field_size_um
+from lidendrite.geometry.far_field import (
+    far_counter_spacing_um,
+    far_field_of,
+    far_field_size_field,
+    membrane_thickness_um,
+)
 from lidendrite.geometry.filler_mesh import graded_size_field, mesh_cell_with_fillers
 from lidendrite.geometry.fillers import Shape, check_shapes, resolve_shapes, shapes_from_dicts
 from lidendrite.geometry.polyline import check_cell_polylines, resample_polyline, snap_to_grid
@@ -390,30 +395,6 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
         periodic=cell.sides == "periodic",
         fillers=shapes or None,
         **far,
-    )
-
-
-def membrane_thickness_um(cfg: Config) -> float:
-    """Plating electrode to counter electrode through the whole membrane, µm."""
-    return cfg.cell.membrane_thickness_um or cfg.cell.thickness_um
-
-
-def far_field_of(cfg: Config) -> dict[str, float]:
-    """The :func:`build_cell` arguments of the far field ({} when the window is the cell)."""
-    if membrane_thickness_um(cfg) <= cfg.cell.thickness_um:
-        return {}
-    return {
-        "window_um": cfg.cell.thickness_um,
-        "far_field_max_size_um": max(cfg.cell.width_um, cfg.mesh.size_bulk_um),
-    }
-
-
-def far_counter_spacing_um(cfg: Config) -> float:
-    """Vertex spacing of a reservoir counter electrode at the top of the far field, µm."""
-    return far_field_size_um(
-        membrane_thickness_um(cfg) - cfg.cell.thickness_um,
-        cfg.mesh.size_bulk_um,
-        max(cfg.cell.width_um, cfg.mesh.size_bulk_um),
     )
 
 

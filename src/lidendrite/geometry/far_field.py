@@ -10,11 +10,23 @@ refinement towards it returns. The window's own sizes are left as configured.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import gmsh
 
 from lidendrite.geometry.filler_mesh import graded_size_field
 
-__all__ = ["GROWTH", "far_field_size_field", "far_field_size_um"]
+if TYPE_CHECKING:
+    from lidendrite.config import Config
+
+__all__ = [
+    "GROWTH",
+    "far_counter_spacing_um",
+    "far_field_of",
+    "far_field_size_field",
+    "far_field_size_um",
+    "membrane_thickness_um",
+]
 
 #: Relative growth of the element size per element above the window.
 GROWTH = 0.25
@@ -75,3 +87,27 @@ def far_field_size_field(
         )
         out = _combine("Min", [out, _combine("Max", [counter, down])])
     return out
+
+
+def membrane_thickness_um(cfg: Config) -> float:
+    """Plating electrode to counter electrode through the whole membrane, µm."""
+    return cfg.cell.membrane_thickness_um or cfg.cell.thickness_um
+
+
+def far_field_of(cfg: Config) -> dict[str, float]:
+    """The :func:`build_cell` arguments of the far field ({} when the window is the cell)."""
+    if membrane_thickness_um(cfg) <= cfg.cell.thickness_um:
+        return {}
+    return {
+        "window_um": cfg.cell.thickness_um,
+        "far_field_max_size_um": max(cfg.cell.width_um, cfg.mesh.size_bulk_um),
+    }
+
+
+def far_counter_spacing_um(cfg: Config) -> float:
+    """Vertex spacing of a reservoir counter electrode at the top of the far field, µm."""
+    return far_field_size_um(
+        membrane_thickness_um(cfg) - cfg.cell.thickness_um,
+        cfg.mesh.size_bulk_um,
+        max(cfg.cell.width_um, cfg.mesh.size_bulk_um),
+    )
