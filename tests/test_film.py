@@ -290,3 +290,62 @@ def test_film_law_slope_and_inverse():
             assert film_limited_current(1.3, e, film_resistance=film, **bv) == pytest.approx(
                 current, rel=1e-12
             )
+
+
+def test_film_pattern_follows_the_material_through_a_remesh_and_a_checkpoint(comm):
+    """A remesh of a surface whose material coordinate slid by λ/4: R_film is the pattern at
+    the carried coordinate (not at x); a checkpoint restores the film field as it was."""
+    from lidendrite.case import Case
+    from lidendrite.engine.remesh import remeshed_state
+    from lidendrite.engine.state import MeshState
+    from lidendrite.geometry.cell import cell_from_config
+    from lidendrite.io.checkpoint import gather_state, restore_nodes
+    from lidendrite.solver.problem import SolverSettings
+    from moving_utils import moving_cell
+
+    wavelength, eps = 1.0, 0.5
+    cfg = config_from_dict(
+        moving_cell(
+            cell={"width_um": 3.0, "thickness_um": 3.0, "anode": {"shape": "flat"}},
+            mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.5, "grading_distance_um": 1.5},
+            kinetics={
+                "film_resistance_ohm_m2": 0.01,
+                "patterns": [
+                    {
+                        "quantity": "film_resistance",
+                        "kind": "sinusoid",
+                        "relative_amplitude": eps,
+                        "wavelength_um": wavelength,
+                    }
+                ],
+            },
+            operation={"current_density_A_per_m2": 10.0, "duration_s": 1.0},
+        )
+    )
+    case = Case.from_config(cfg)
+    film_ref = case.electrode("anode").film_resistance
+    state = MeshState(case, cell_from_config(comm, cfg), SolverSettings())
+    state.initial_guess(1.0)
+    xy = state.anode.xy.copy()
+    shift = wavelength / 4
+    state.assign_anode_material(xy, xy[:, 0] + shift)
+    nodes = comm.bcast(gather_state(state), root=0)
+    fresh = MeshState(case, cell_from_config(comm, cfg), SolverSettings())
+    material = state.anode_material()
+    new = remeshed_state(state, SolverSettings(), xy, None, 0.0, 0.0, anode_material=(xy, material))
+    try:
+        (film,) = new.polyline_values(
+            new.anode, new.layout.values(new.problem.coefficients.film_resistance)
+        )
+        carried = film_ref * (1 + eps * np.cos(2 * np.pi * new.anode_material() / wavelength))
+        np.testing.assert_allclose(film, carried, rtol=1e-12)
+        forgotten = film_ref * (1 + eps * np.cos(2 * np.pi * new.anode.xy[:, 0] / wavelength))
+        assert np.max(np.abs(film - forgotten)) > 0.5 * eps * film_ref
+        restore_nodes(fresh, nodes, float(nodes["v"]))
+        np.testing.assert_allclose(
+            fresh.layout.values(fresh.problem.coefficients.film_resistance),
+            state.layout.values(state.problem.coefficients.film_resistance),
+        )
+    finally:
+        for s in (new, fresh, state):
+            s.close()
