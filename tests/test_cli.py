@@ -206,10 +206,18 @@ BAD_INPUTS = [
     case(
         "pattern-unknown-quantity",
         VALID
+        + "kinetics:\n  patterns:\n    - {quantity: surface_energy, kind: random, "
+        + "correlation_um: 1, relative_std: 0.2}\n",
+        "kinetics.patterns[0].quantity = 'surface_energy': must be one of "
+        "'exchange_current_density', 'film_resistance'",
+    ),
+    case(
+        "film-pattern-without-film",
+        VALID
         + "kinetics:\n  patterns:\n    - {quantity: film_resistance, kind: random, "
         + "correlation_um: 1, relative_std: 0.2}\n",
-        "kinetics.patterns[0].quantity = 'film_resistance': must be one of "
-        "'exchange_current_density'",
+        "kinetics.patterns[0].quantity = film_resistance: patterns multiply, so it needs "
+        "kinetics.film_resistance_ohm_m2 > 0 (it is 0)",
     ),
     case("section-not-mapping", VALID + "cell: 5\n", "cell = 5: expected a mapping of keys"),
     case("file-not-mapping", "- a\n- b\n", "the config file must be a mapping"),

@@ -46,8 +46,8 @@ SEED_TABLE = [
     ("H-Li-G62", 4.59e-4, 0.71, 0.16, 0.66),
     ("NH2-Li-G62", 4.21e-4, 0.31, 0.18, 0.61),
     ("LPC@2%UCPBA", 3.6e-4, 0.60, 0.24, None),
-    ("LPC", 1.2e-4, 0.42, None, None),
-    ("LPC@2%SCPBA", 2.9e-5, 0.27, None, None),
+    ("LPC", 1.2e-4, 0.42, 0.33, None),  # E_a assumed: the upper end of 0.24-0.33 eV
+    ("LPC@2%SCPBA", 2.9e-5, 0.27, 0.33, None),  # likewise
     ("GHF@ZIF-8@HKUST-1", 2.43e-4, 0.65, None, None),
 ]
 

@@ -125,9 +125,11 @@ class ElectrodeCoefficients:
     lithium: bool
     """Li metal (Butler–Volmer, may move) or a bulk-electrolyte reservoir (Dirichlet)."""
     patterns: tuple = ()
-    """Surface patterns (``kinetics.patterns``) of this electrode; they multiply i₀."""
+    """Surface patterns (``kinetics.patterns``) of this electrode; they multiply i₀ or R_film."""
     width_um: float = 0.0
     """Cell width, µm (the domain of a random pattern)."""
+    film_resistance: float = 0.0
+    """Interphase film resistance R_film F i_ref / (R T) (0: no film)."""
 
     def exchange_current_at(self, material_x_um: np.ndarray) -> np.ndarray:
         """Scaled i₀ at surface points of initial (material) x coordinate ``material_x_um``."""
@@ -135,6 +137,11 @@ class ElectrodeCoefficients:
             self.patterns, material_x_um, self.width_um, "exchange_current_density"
         )
         return self.exchange_current * factor
+
+    def film_resistance_at(self, material_x_um: np.ndarray) -> np.ndarray:
+        """Scaled film resistance at surface points of material x coordinate ``material_x_um``."""
+        factor = pattern_factor(self.patterns, material_x_um, self.width_um, "film_resistance")
+        return self.film_resistance * factor
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,12 @@ class Case:
             for name, tp in regions(cfg).items()
         )
         lithium_counter = cfg.cell.counter_electrode == "lithium"
+        # η + R i in SI becomes η̂ + R F i_ref/(R_gas T) î in thermal voltages and i_ref units
+        film = (
+            cfg.kinetics.film_resistance_ohm_m2
+            * scaling.current_A_per_m2
+            / scaling.thermal_voltage_V
+        )
         electrodes = (
             ElectrodeCoefficients(
                 "anode",
@@ -199,9 +212,14 @@ class Case:
                 True,
                 patterns=cfg.kinetics.patterns,
                 width_um=cfg.cell.width_um,
+                film_resistance=film,
             ),
             ElectrodeCoefficients(
-                "counter", registry.electrodes["counter"], params.exchange_current, lithium_counter
+                "counter",
+                registry.electrodes["counter"],
+                params.exchange_current,
+                lithium_counter,
+                film_resistance=film if lithium_counter else 0.0,
             ),
         )
         segments = tuple(schedule(protocol_steps(cfg), 1))
@@ -244,8 +262,8 @@ class Case:
 
     @property
     def thickness_um(self) -> float:
-        """Initial anode-to-counter distance, µm."""
-        return self.config.cell.thickness_um
+        """Initial anode-to-counter distance through the whole membrane (far field included), µm."""
+        return self.config.cell.membrane_thickness_um or self.config.cell.thickness_um
 
     @property
     def mobile_anions(self) -> bool:
@@ -266,6 +284,11 @@ class Case:
     def patterned(self) -> bool:
         """Whether the anode carries a surface pattern (its material coordinate is tracked)."""
         return bool(self.electrode("anode").patterns)
+
+    @property
+    def filmed(self) -> bool:
+        """Whether the Li electrodes carry an interphase film (the film-limited law is used)."""
+        return any(e.film_resistance > 0.0 for e in self.electrodes)
 
     def electrode(self, name: str) -> ElectrodeCoefficients:
         """Kinetic data of the electrode called ``name``."""
@@ -298,6 +321,9 @@ class Case:
                     "lithium": e.lithium,
                     "exchange_current_density_A_per_m2": e.exchange_current
                     * self.scaling.current_A_per_m2,
+                    "film_resistance_ohm_m2": e.film_resistance
+                    * self.scaling.thermal_voltage_V
+                    / self.scaling.current_A_per_m2,
                 }
                 for e in self.electrodes
             },

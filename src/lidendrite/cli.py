@@ -131,7 +131,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     _echo(f"{args.config}: valid (config hash {config_hash(cfg)})")
     _echo(f"title: {cfg.title}")
     _echo(
-        f"cell: {cfg.cell.width_um:g} x {cfg.cell.thickness_um:g} um, anode "
+        f"cell: {cfg.cell.width_um:g} x {cfg.cell.thickness_um:g} um"
+        + (
+            f" (window of a {m:g} um membrane: far field above it)"
+            if (m := cfg.cell.membrane_thickness_um) and m > cfg.cell.thickness_um
+            else ""
+        )
+        + ", anode "
         f"{cfg.cell.anode.shape}, counter electrode {cfg.cell.counter_electrode}; "
         f"electrolyte: {source}; {cfg.operation.mode}, {len(cfg.operation.protocol)} step(s) "
         f"x {cfg.operation.repeat}, {cfg.total_duration_s:g} s"

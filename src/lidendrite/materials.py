@@ -70,7 +70,7 @@ def limiting_current_density(cfg: Config) -> float:
     reservoir (concentration held at c0) as the counter electrode.
     """
     tp = transport_properties(cfg.electrolyte, cfg.operation.temperature_K)
-    length_m = cfg.cell.thickness_um * 1e-6
+    length_m = (cfg.cell.membrane_thickness_um or cfg.cell.thickness_um) * 1e-6
     sides = 2.0 if cfg.cell.counter_electrode == "lithium" else 1.0
     if tp.transference_number >= 1.0 or tp.fixed_anion_concentration_mol_per_m3 > 0.0:
         return math.inf  # fixed anions carry the current: no concentration limit
@@ -88,6 +88,8 @@ def _local_wagner_numbers(
 ) -> dict[str, tuple[float, str, str]]:
     """Wagner numbers at the scale of a defect and of a surface pattern (R_ct σ / r).
 
+    With an interphase film ``wagner_length_m`` is (R_ct + R_film) σ: the film levels too.
+
     Wa_r = R_ct σ / r: above ~1 the current is kinetically levelled over the defect or pattern,
     below it the ohmic drop focuses it. For a binary salt at steady state (anion flux zero) the
     concentration takes part and the relevant number is Wa_r · t₊ · 2(α_a + α_c)/(1 + α_a + α_c).
@@ -102,9 +104,10 @@ def _local_wagner_numbers(
     ell = smallest_pattern_length_um(kin.patterns)
     if ell is not None:
         scales.append(("pattern", ell, "r = lambda/2pi, patch half-width or correlation"))
+    r_int = "(R_ct + R_film)" if kin.film_resistance_ohm_m2 > 0 else "R_ct"
     for name, r_um, what in scales:
         wa = wagner_length_m / (r_um * 1e-6)
-        out[f"wagner_number_{name}"] = (wa, "-", f"Wa_r = R_ct sigma / r, {what}")
+        out[f"wagner_number_{name}"] = (wa, "-", f"Wa_r = {r_int} sigma / r, {what}")
         if steady != 1.0:
             out[f"wagner_number_{name}_steady"] = (
                 wa * steady,
@@ -112,6 +115,23 @@ def _local_wagner_numbers(
                 "steady binary salt: Wa_r t+ 2(alpha_a+alpha_c)/(1+alpha_a+alpha_c)",
             )
     return out
+
+
+def _film_quantities(
+    r_ct: float, r_film: float, sigma_over_length: float
+) -> dict[str, tuple[float, str, str]]:
+    """The interphase film: its resistance, its share of R_ct + R_film and the Wagner number."""
+    if r_film <= 0.0:
+        return {}
+    return {
+        "film_resistance": (r_film, "ohm m^2", "interphase film resistance R_film (uniform part)"),
+        "film_share": (r_film / (r_ct + r_film), "-", "R_film / (R_ct + R_film)"),
+        "wagner_number_with_film": (
+            (r_ct + r_film) * sigma_over_length,
+            "-",
+            "Wa = (R_ct + R_film) sigma / L",
+        ),
+    }
 
 
 def _region_quantities(tp: TransportProperties) -> dict[str, tuple[float, str, str]]:
@@ -141,7 +161,7 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
     tp = transport_properties(cfg.electrolyte, temperature)
     kin = cfg.kinetics
     i0 = exchange_current_density(kin, temperature)
-    length_m = cfg.cell.thickness_um * 1e-6
+    length_m = (cfg.cell.membrane_thickness_um or cfg.cell.thickness_um) * 1e-6
     d, c0, t_plus = (
         tp.salt_diffusivity_m2_per_s,
         tp.salt_concentration_mol_per_m3,
@@ -170,7 +190,10 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
             "R_ct = RT / ((alpha_a + alpha_c) F i0)",
         ),
         "wagner_number": (r_ct * tp.conductivity_S_per_m / length_m, "-", "Wa = R_ct sigma / L"),
-        **_local_wagner_numbers(cfg, r_ct * tp.conductivity_S_per_m, t_plus),
+        **_film_quantities(r_ct, kin.film_resistance_ohm_m2, tp.conductivity_S_per_m / length_m),
+        **_local_wagner_numbers(
+            cfg, (r_ct + kin.film_resistance_ohm_m2) * tp.conductivity_S_per_m, t_plus
+        ),
         "diffusion_time": (length_m**2 / d if d > 0 else math.inf, "s", "L^2 / D"),
         "limiting_current_density": (
             limiting_current_density(cfg),

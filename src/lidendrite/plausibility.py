@@ -208,7 +208,8 @@ def config_warnings(cfg: Config, derived: Mapping[str, tuple[float, str, str]]) 
                 f"depend on the mesh; use size_at_anode_um <= {lam / need:.2g} for "
                 f"{need:g} elements per wavelength"
             )
-    plated, gap = plated_thickness_max_um(cfg), cfg.cell.thickness_um
+    plated = plated_thickness_max_um(cfg)
+    gap = cfg.cell.membrane_thickness_um or cfg.cell.thickness_um
     if plated > gap:
         out.append(
             f"up to {plated:.3g} um of Li is plated (Faraday) but the gap to the counter "

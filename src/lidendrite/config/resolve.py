@@ -96,6 +96,17 @@ def _check_cell(cell: CellConfig) -> CellConfig:
         raise ConfigError(
             f"cell.anode.rms_um = {a.rms_um:g}: must be < cell.thickness_um / 4 = {t / 4:g}"
         )
+    m = cell.membrane_thickness_um
+    if m is not None and m < t:
+        raise ConfigError(
+            f"cell.membrane_thickness_um = {m:g}: must be >= cell.thickness_um = {t:g} "
+            "(the meshed window near the plating electrode)"
+        )
+    if m is not None and m > t and getattr(cell, "mesh_file", None):
+        raise ConfigError(
+            f"cell.membrane_thickness_um = {m:g}: a far field needs a built cell, not "
+            f"cell.mesh_file; mesh the whole membrane or leave it out"
+        )
     if cell.anode.defect_x_um is None:
         cell = dataclasses.replace(cell, anode=dataclasses.replace(cell.anode, defect_x_um=w / 2))
     return cell
@@ -129,6 +140,11 @@ def _check_numerics(num: NumericsConfig) -> None:
 
 def _check_patterns(kin: KineticsConfig) -> None:
     for i, pattern in enumerate(kin.patterns):
+        if pattern.quantity == "film_resistance" and kin.film_resistance_ohm_m2 == 0.0:
+            raise ConfigError(
+                f"kinetics.patterns[{i}].quantity = film_resistance: patterns multiply, so it "
+                "needs kinetics.film_resistance_ohm_m2 > 0 (it is 0)"
+            )
         for j, seg in enumerate(getattr(pattern, "segments", ())):
             x0, x1 = seg.x_um
             if not x0 < x1:

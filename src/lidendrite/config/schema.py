@@ -79,6 +79,12 @@ class CellConfig:
 
     width_um: Float = Field(5.0, gt=0, description="cell width, um")
     thickness_um: Float = Field(3.0, gt=0, description="plating electrode to counter electrode, um")
+    membrane_thickness_um: Float | None = Field(
+        None,
+        gt=0,
+        description="whole membrane, um (null: thickness_um); when larger, thickness_um is the "
+        "finely meshed window and a coarse graded strip continues it to the counter electrode",
+    )
     sides: Literal["insulating", "periodic"] = Field(
         "insulating", description="side walls: insulating (mirror) or periodic"
     )
@@ -113,12 +119,12 @@ class MeshConfig:
 
 
 #: The surface property a pattern modulates.
-PatternQuantity = Literal["exchange_current_density"]
+PatternQuantity = Literal["exchange_current_density", "film_resistance"]
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
 class SinusoidPattern:
-    """i0 × (1 + relative_amplitude · cos(2π (x − offset_um) / wavelength_um)) along the surface."""
+    """q × (1 + relative_amplitude · cos(2π (x − offset_um) / wavelength_um)) along the surface."""
 
     kind: Literal["sinusoid"] = Field(description="pattern kind")
     quantity: PatternQuantity = Field(description="the modulated surface property")
@@ -181,6 +187,12 @@ class KineticsConfig:
     )
     molar_volume_m3_per_mol: Float = Field(
         constants.LI_MOLAR_VOLUME_M3_PER_MOL, gt=0, description="molar volume of Li, m^3/mol"
+    )
+    film_resistance_ohm_m2: Float = Field(
+        0.0,
+        ge=0,
+        description="area resistance of an interphase (SEI) film on the Li electrodes, ohm m^2 "
+        "(the metal sees eta + R_film i)",
     )
     patterns: tuple[SurfacePattern, ...] = Field(
         (),

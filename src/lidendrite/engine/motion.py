@@ -12,6 +12,7 @@ import numpy as np
 
 from lidendrite.engine.state import Interface, MeshState, SurfaceState
 from lidendrite.moving.front import area_under, boundary_integral, front_step
+from lidendrite.physics.kinetics import film_limited_current, film_limited_slope
 
 #: Largest displacement of a front vertex per step, beyond the translation of the whole front,
 #: in units of its local element size.
@@ -62,15 +63,21 @@ def capillary_stiffness(
 
     ``i_η = α_c i_c + α_a i_a`` from the cathodic and anodic Butler–Volmer partial currents of
     the current state, ``capillary`` = γΩ/F in scaled potential per unit curvature (1/µm).
+    Through a film (i = BV(η + R i)) it is ``i_η / (1 + R i_η)`` with i_η at η + R i.
     """
     coef = state.problem.coefficients
     if coef.capillary == 0.0:
         return np.zeros(len(itf.xy))
-    c_ratio, phi, i0, _ = surface
+    c_ratio, phi, i0, _, film = surface
     eta = phi_s - phi + coef.capillary * itf.curvature
-    i_c = i0 * c_ratio * np.exp(-coef.alpha_cathodic * eta)
-    i_a = i0 * np.exp(coef.alpha_anodic * eta)
-    i_eta = coef.alpha_cathodic * i_c + coef.alpha_anodic * i_a
+    bv = dict(
+        exchange_current=i0, alpha_anodic=coef.alpha_anodic, alpha_cathodic=coef.alpha_cathodic
+    )
+    if film is not None:
+        current = film_limited_current(c_ratio, eta, film_resistance=film, **bv)
+        i_eta = film_limited_slope(c_ratio, eta, current, film_resistance=film, **bv)
+    else:
+        i_eta = film_limited_slope(c_ratio, eta, 0.0, film_resistance=0.0, **bv)
     return np.maximum(i_eta, 0.0) * coef.capillary
 
 

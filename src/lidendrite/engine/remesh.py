@@ -15,6 +15,7 @@ from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import build_cell
 from lidendrite.geometry.clearance import front_clearance
+from lidendrite.geometry.far_field import far_counter_spacing_um, far_field_of
 from lidendrite.geometry.fillers import shapes_from_dicts
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
@@ -67,9 +68,11 @@ def remeshed_state(
         )
     h = cfg.mesh.size_at_anode_um
     anode_xy = clean_front(anode_xy, h)
+    far = far_field_of(cfg)
     if counter_xy is None:
         w, t = case.width_um, case.thickness_um
-        counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), cfg.mesh.size_bulk_um)
+        spacing = far_counter_spacing_um(cfg) if far else cfg.mesh.size_bulk_um
+        counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), spacing)
     else:
         counter_xy = clean_front(counter_xy, h)
     fillers = (old.source or {}).get("fillers")
@@ -92,6 +95,7 @@ def remeshed_state(
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
         fillers=fillers,  # every filler exactly as first meshed
+        **far,
     )
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:

@@ -23,7 +23,11 @@ from lidendrite.io.nodes import NodeLayout
 from lidendrite.moving.ale import MeshMover
 from lidendrite.physics.closures import RegionCoefficients, cation_concentration
 from lidendrite.physics.closures import surface_state as closure_surface_state
-from lidendrite.physics.kinetics import overpotential_for_current, plating_current
+from lidendrite.physics.kinetics import (
+    film_limited_current,
+    overpotential_for_current,
+    plating_current,
+)
 from lidendrite.solver.problem import CellProblem, SolverSettings
 
 if TYPE_CHECKING:
@@ -41,6 +45,8 @@ class SurfaceState(NamedTuple):
     exchange_current: np.ndarray
     c_cation: np.ndarray
     """Li⁺ concentration / c₀."""
+    film_resistance: np.ndarray | None = None
+    """Scaled interphase film resistance, ``None`` without a film."""
 
 
 @dataclass
@@ -134,15 +140,19 @@ class MeshState:
         coef = p.coefficients
         region = coef.nodal_region
         arrays = [lay.values(p.c), lay.values(p.phi), lay.values(coef.exchange_current)]
+        filmed = coef.film_resistance is not None
+        if filmed:
+            arrays.append(lay.values(coef.film_resistance))
         names = [n for n in CLOSURE_FIELDS if isinstance(getattr(region, n), dolfinx.fem.Function)]
         arrays += [lay.values(getattr(region, n)) for n in names]
         c, phi, i0, *data = self.polyline_values(itf, *arrays)
+        film = data.pop(0) if filmed else None
         values = {n: getattr(region, n) for n in CLOSURE_FIELDS} | dict(
             zip(names, data, strict=True)
         )
         region_here = RegionCoefficients(**values)
         c_ratio, phi_ref = closure_surface_state(c, phi, region_here)
-        return SurfaceState(c_ratio, phi_ref, i0, cation_concentration(c, region_here))
+        return SurfaceState(c_ratio, phi_ref, i0, cation_concentration(c, region_here), film)
 
     def plating_current_nodal(
         self,
@@ -152,21 +162,30 @@ class MeshState:
     ) -> np.ndarray:
         """Scaled Butler–Volmer plating current at every vertex of an electrode polyline.
 
-        The same function and the same coefficient fields as the UFL form of the solver.
+        The same function and the same coefficient fields as the UFL form of the solver (with a
+        film, the implicit law solved to round-off).
         ``surface`` is :meth:`surface_state` of ``itf`` when the caller has it already.
         """
-        c_ratio, phi, i0, _ = surface if surface is not None else self.surface_state(itf)
-        eta = phi_s - phi
-        if self.case.moving:
-            eta = eta + self.problem.coefficients.capillary * itf.curvature
+        c_ratio, phi, i0, _, film = surface if surface is not None else self.surface_state(itf)
+        eta = self.surface_overpotential(itf, phi_s, phi)
         coef = self.problem.coefficients
-        return plating_current(
-            c_ratio,
-            eta,
+        bv = dict(
             exchange_current=i0,
             alpha_anodic=coef.alpha_anodic,
             alpha_cathodic=coef.alpha_cathodic,
         )
+        if film is not None:
+            return film_limited_current(c_ratio, eta, film_resistance=film, **bv)
+        return plating_current(c_ratio, eta, **bv)
+
+    def surface_overpotential(
+        self, itf: Interface, phi_s: float, phi_ref: np.ndarray
+    ) -> np.ndarray:
+        """η = φ_s − φ_ref (+ the capillary shift on a moving front) at the polyline vertices."""
+        eta = phi_s - phi_ref
+        if self.case.moving:
+            eta = eta + self.problem.coefficients.capillary * itf.curvature
+        return eta
 
     def anode_material(self) -> np.ndarray:
         """Material coordinate (initial x, µm) of every anode polyline vertex (collective)."""
@@ -181,15 +200,21 @@ class MeshState:
         ``source_xy`` is the anode polyline of the previous mesh (moved to where this mesh was
         built) and ``source_material`` its vertices' material coordinates; each vertex of the
         new anode takes the value at its nearest point on that polyline (new surface included),
-        and its exchange current is the pattern at that material coordinate.
+        and its exchange current (and film resistance) is the pattern at that material coordinate.
         """
         itf, coef = self.anode, self.problem.coefficients
         material = carry_along(itf.xy, source_xy, source_material)[itf.to_poly]
-        i0 = self.case.electrode("anode").exchange_current_at(material)
+        anode = self.case.electrode("anode")
         self.layout.set_values(coef.material_x, material, nodes=itf.nodes)
-        self.layout.set_values(coef.exchange_current, i0, nodes=itf.nodes)
+        self.layout.set_values(
+            coef.exchange_current, anode.exchange_current_at(material), nodes=itf.nodes
+        )
         coef.material_x.x.scatter_forward()
         coef.exchange_current.x.scatter_forward()
+        if coef.film_resistance is not None:
+            film = anode.film_resistance_at(material)
+            self.layout.set_values(coef.film_resistance, film, nodes=itf.nodes)
+            coef.film_resistance.x.scatter_forward()
 
     def cell_voltage_scaled(self) -> float:
         """The global unknown V (shared by all ranks)."""
@@ -215,6 +240,7 @@ class MeshState:
             exchange_current=case.electrode("anode").exchange_current,
             alpha_anodic=case.params.alpha_anodic,
             alpha_cathodic=case.params.alpha_cathodic,
+            film_resistance=case.electrode("anode").film_resistance,
         )
         thickness = case.thickness_um
         phi_top = -overpotential_for_current(-i_hat, **bv) if case.counter_is_lithium else 0.0

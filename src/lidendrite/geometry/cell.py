@@ -26,6 +26,12 @@ from lidendrite.errors import ConfigError, GeometryError
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.anode import anode_profile_from_config, counter_profile
+from lidendrite.geometry.far_field import (
+    far_counter_spacing_um,
+    far_field_of,
+    far_field_size_field,
+    membrane_thickness_um,
+)
 from lidendrite.geometry.filler_mesh import graded_size_field, mesh_cell_with_fillers
 from lidendrite.geometry.fillers import Shape, check_shapes, resolve_shapes, shapes_from_dicts
 from lidendrite.geometry.polyline import check_cell_polylines, resample_polyline, snap_to_grid
@@ -98,6 +104,7 @@ def _mesh_with_gmsh(
     grading_distance_um: float,
     refine_counter: bool,
     periodic: bool = False,
+    wrap_size_field: Callable[[int, list[int]], int] | None = None,
 ) -> None:
     """Build and mesh the cell in the current Gmsh model (rank 0 only)."""
     geo = gmsh.model.geo
@@ -130,6 +137,8 @@ def _mesh_with_gmsh(
         smallest = model.mesh.field.add("Min")
         model.mesh.field.setNumbers(smallest, "FieldsList", [field, near_counter])
         field = smallest
+    if wrap_size_field is not None:
+        field = wrap_size_field(field, counter_lines)
     model.mesh.field.setAsBackgroundMesh(field)
     if periodic:
         # the right wall is the left wall translated by W: matching nodes on both
@@ -155,6 +164,8 @@ def build_cell(
     periodic: bool = False,
     grid_um: float | None = None,
     fillers: Sequence[Mapping[str, Any] | Shape] | None = None,
+    window_um: float | None = None,
+    far_field_max_size_um: float | None = None,
 ) -> CellMesh:
     """Mesh the electrolyte between an anode and a counter-electrode polyline (collective).
 
@@ -187,6 +198,10 @@ def build_cell(
             :meth:`~lidendrite.geometry.fillers.Shape.to_dict`), meshed exactly: conducting ones
             as regions tagged with their material, blocking ones as holes whose boundary has
             the facet tag :data:`~lidendrite.geometry.tags.FILLERS`. None: the cell as before.
+        window_um: With a counter electrode above it, the top of the meshed window: above it
+            the element size grows to ``far_field_max_size_um`` (:mod:`~lidendrite.geometry.
+            far_field`, a thick membrane). None: the sizes above hold up to the counter.
+        far_field_max_size_um: Largest element size of the far field (µm).
 
     Returns:
         The mesh with its cell and facet tags.
@@ -222,6 +237,21 @@ def build_cell(
             shapes, float(anode[-1, 0] - anode[0, 0]), float(counter[:, 1].max()), periodic
         )
 
+    wrap = None
+    if window_um is not None:
+        far = dict(
+            window_um=float(window_um),
+            counter_y_um=float(counter[:, 1].mean()),
+            size_at_anode_um=float(size_at_anode_um),
+            size_bulk_um=float(size_bulk_um),
+            grading_distance_um=float(grading_distance_um),
+            max_size_um=float(far_field_max_size_um or size_bulk_um),
+        )
+
+        def wrap(field: int, counter_curves: list[int]) -> int:
+            curves = counter_curves if refine_counter else None
+            return far_field_size_field(field, curves, **far)
+
     def build() -> None:
         if shapes:
             mesh_cell_with_fillers(
@@ -233,6 +263,7 @@ def build_cell(
                 float(grading_distance_um),
                 bool(refine_counter),
                 bool(periodic),
+                wrap,
             )
         else:
             _mesh_with_gmsh(
@@ -243,12 +274,15 @@ def build_cell(
                 float(grading_distance_um),
                 bool(refine_counter),
                 bool(periodic),
+                wrap,
             )
 
     data = run_gmsh(comm, build, "mesh the cell")
     source = dict(anode_xy_um=anode, counter_xy_um=counter, size_at_anode_um=size_at_anode_um)
     source |= dict(size_bulk_um=size_bulk_um, grading_distance_um=grading_distance_um)
     source |= {"refine_counter": bool(refine_counter), "periodic": bool(periodic)}
+    if window_um is not None:
+        source |= {"window_um": window_um, "far_field_max_size_um": far_field_max_size_um}
     if shapes:  # plain data (JSON in checkpoints): remeshing re-creates every filler exactly
         source["fillers"] = [s.to_dict() for s in shapes]
     return CellMesh(data.mesh, data.cell_tags, data.facet_tags, source)
@@ -315,7 +349,8 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
     """Mesh the initial cell described by a configuration (collective).
 
     The anode is :func:`~lidendrite.geometry.anode.anode_profile_from_config` with vertex spacing
-    ``cfg.mesh.size_at_anode_um``. The counter electrode is flat at ``y = cfg.cell.thickness_um``;
+    ``cfg.mesh.size_at_anode_um``. The counter electrode is flat at ``y = cfg.cell.thickness_um``
+    (at ``cfg.cell.membrane_thickness_um`` when larger: a far field continues the window);
     when ``cfg.cell.counter_electrode == "lithium"`` the mesh is refined near it as near the anode
     and its vertex spacing is ``size_at_anode_um``, otherwise its spacing is the graded element
     size at its distance from the anode.
@@ -333,18 +368,22 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
 
         return cell_from_mesh_file(comm, cfg)
     refine_counter = cell.counter_electrode == "lithium"
+    far = far_field_of(cfg)
     anode = anode_profile_from_config(cell, sizes.size_at_anode_um)
     shapes = resolve_shapes(cell, cfg.materials, sizes.size_bulk_um)
     _check_above_anode(shapes, anode)
     if refine_counter:
         counter_spacing = sizes.size_at_anode_um
+    elif far:
+        counter_spacing = far_counter_spacing_um(cfg)
     else:
         gap = max(cell.thickness_um - float(anode[:, 1].max()), 0.0)
         fraction = min(gap / sizes.grading_distance_um, 1.0)
         counter_spacing = sizes.size_at_anode_um + fraction * (
             sizes.size_bulk_um - sizes.size_at_anode_um
         )
-    counter = counter_profile(cell.width_um, cell.thickness_um, counter_spacing)
+    top = membrane_thickness_um(cfg)
+    counter = counter_profile(cell.width_um, top, counter_spacing)
     return build_cell(
         comm,
         anode,
@@ -355,6 +394,7 @@ def cell_from_config(comm: MPI.Comm, cfg: Config) -> CellMesh:
         refine_counter=refine_counter,
         periodic=cell.sides == "periodic",
         fillers=shapes or None,
+        **far,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import gmsh
 import numpy as np
@@ -185,8 +185,13 @@ def mesh_cell_with_fillers(
     grading_distance_um: float,
     refine_counter: bool,
     periodic: bool,
+    wrap_size_field: Callable[[int, list[int]], int] | None = None,
 ) -> None:
-    """Build and mesh the cell with its fillers in the current Gmsh model (rank 0 only)."""
+    """Build and mesh the cell with its fillers in the current Gmsh model (rank 0 only).
+
+    ``wrap_size_field(field, counter_curves)`` returns the size field to use instead of the
+    window's ``field`` (the far field of a thick membrane).
+    """
     lo, hi = float(anode[0, 0]), float(anode[-1, 0])
     width = hi - lo
     anode_pts = [(float(x), float(y)) for x, y in anode]
@@ -332,6 +337,8 @@ def mesh_cell_with_fillers(
             fields.append(graded_size_field(members, size, size_bulk_um, spread))
     smallest = model.mesh.field.add("Min")
     model.mesh.field.setNumbers(smallest, "FieldsList", fields)
+    if wrap_size_field is not None:
+        smallest = wrap_size_field(smallest, groups[tags.COUNTER])
     model.mesh.field.setAsBackgroundMesh(smallest)
     if periodic:
         if [_yrange(k) for k in left] != [_yrange(k) for k in right]:

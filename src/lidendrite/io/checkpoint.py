@@ -45,7 +45,7 @@ KILL_IN_WRITE_ENV = "LIDENDRITE_TEST_KILL_IN_CHECKPOINT"
 
 _NAME = re.compile(r"^ckpt_(\d{8})\.npz$")
 _NODE_FIELDS = ("c", "phi", "c_n", "c_nm1")
-_SURFACE_FIELDS = ("material_x", "exchange_current")
+_SURFACE_FIELDS = ("material_x", "exchange_current", "film_resistance")
 _written = 0
 
 
@@ -76,7 +76,8 @@ def gather_state(state: MeshState) -> dict[str, np.ndarray] | None:
     for name in _NODE_FIELDS:
         local[name] = lay.values(getattr(p, name))[:n].copy()
     for name in _SURFACE_FIELDS:  # a surface pattern and where it has moved to
-        local[name] = lay.values(getattr(p.coefficients, name))[:n].copy()
+        if getattr(p.coefficients, name) is not None:  # no film: no film field
+            local[name] = lay.values(getattr(p.coefficients, name))[:n].copy()
     parts = mesh.comm.gather(local, root=0)
     v = state.cell_voltage_scaled()
     if mesh.comm.rank != 0:
@@ -194,7 +195,7 @@ def restore_nodes(state: MeshState, nodes: dict[str, np.ndarray], v: float) -> N
         lay.set_values(getattr(p, name), nodes[name][pos])
     lay.set_values(p.disp2, nodes["disp_nm1"][pos])
     for name in _SURFACE_FIELDS:  # absent from checkpoints written before surface patterns
-        if name in nodes:
+        if name in nodes and getattr(p.coefficients, name) is not None:
             lay.set_values(getattr(p.coefficients, name), nodes[name][pos])
             getattr(p.coefficients, name).x.scatter_forward()
     p.disp1.x.array[:] = 0.0

@@ -20,7 +20,7 @@ from typing import Protocol
 import ufl
 
 from lidendrite.physics.closures import RegionCoefficients, surface_state
-from lidendrite.physics.kinetics import overpotential, plating_current
+from lidendrite.physics.kinetics import film_limited_current, overpotential, plating_current
 from lidendrite.physics.transport import Expr, anion_balance, charge_balance
 
 
@@ -41,12 +41,15 @@ class Electrode:
     ``exchange_current`` is the surface field of the electrode (the solver passes a P1 function
     filled from the tag registry; the NumPy copy of Butler–Volmer used for the front motion
     reads the nodal values of the same function). ``None`` takes the scalar of ``params``.
+    ``film_resistance`` (scaled, > 0 where given) switches to the film-limited law
+    ``i = BV(η + R_film i)``; ``None``: no film.
     """
 
     tag: int
     phi_s: ufl.core.expr.Expr | float
     curvature: ufl.core.expr.Expr | None = None
     exchange_current: ufl.core.expr.Expr | float | None = None
+    film_resistance: ufl.core.expr.Expr | float | None = None
 
 
 def electrode_current(
@@ -62,13 +65,14 @@ def electrode_current(
         if electrode.exchange_current is None
         else electrode.exchange_current
     )
-    return plating_current(
-        c_ratio,
-        eta,
+    bv = dict(
         exchange_current=i0,
         alpha_anodic=params.alpha_anodic,
         alpha_cathodic=params.alpha_cathodic,
     )
+    if electrode.film_resistance is not None:
+        return film_limited_current(c_ratio, eta, film_resistance=electrode.film_resistance, **bv)
+    return plating_current(c_ratio, eta, **bv)
 
 
 def cell_residual(

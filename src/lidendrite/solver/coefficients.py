@@ -3,11 +3,12 @@
 The per-region closure data (D₊, D₋, fixed anions, partition, thermodynamic factor, the
 concentrated-solution properties) are numbers where every material agrees and DG0 functions
 filled cell by cell from the material of each cell tag where they differ; the exchange current
-density is a P1 function set on the nodes of each electrode facet tag; it carries the surface
-pattern (``kinetics.patterns``), evaluated at the material coordinate ``material_x`` (the
-initial x of a surface point, which moves with the nodes). Both are read from the
-:class:`~lidendrite.case.Case` through its tag registry, so a new material or a surface pattern
-changes the data, never the forms. Values are scaled.
+density is a P1 function set on the nodes of each electrode facet tag, and so is the interphase
+film resistance when there is a film; they carry the surface pattern (``kinetics.patterns``),
+evaluated at the material coordinate ``material_x`` (the initial x of a surface point, which
+moves with the nodes). Both are read from the :class:`~lidendrite.case.Case` through its tag
+registry, so a new material or a surface pattern changes the data, never the forms. Values
+are scaled.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class CoefficientFields:
     electrode node that of a cell on the electrode): the NumPy closures at the nodes."""
     exchange_current: dolfinx.fem.Function
     """P1; meaningful on the electrode nodes."""
+    film_resistance: dolfinx.fem.Function | None
+    """P1 interphase film resistance on the electrode nodes (its pattern as for i₀), or
+    ``None`` without a film (plain Butler–Volmer)."""
     material_x: dolfinx.fem.Function
     """P1 material coordinate (µm): the x that a surface point had on the initial surface;
     meaningful on the anode nodes, where it sets the pattern of i₀ (it moves with the nodes)."""
@@ -130,16 +134,21 @@ def build_coefficients(
     fdim = mesh.topology.dim - 1
     material_x = fn(p1, name="material_x")
     material_x.x.array[:] = p1.tabulate_dof_coordinates()[:, 0]
+    film = fn(p1, name="film_resistance") if case.filmed else None
     for electrode in case.electrodes:
         dofs = dolfinx.fem.locate_dofs_topological(p1, fdim, facet_tags.find(electrode.tag))
         i0.x.array[dofs] = electrode.exchange_current_at(material_x.x.array[dofs])
-    for f in (i0, material_x):
-        f.x.scatter_forward()
+        if film is not None:
+            film.x.array[dofs] = electrode.film_resistance_at(material_x.x.array[dofs])
+    for f in (i0, material_x, film):
+        if f is not None:
+            f.x.scatter_forward()
     prm = case.params
     return CoefficientFields(
         region=region,
         nodal_region=nodal,
         exchange_current=i0,
+        film_resistance=film,
         material_x=material_x,
         alpha_anodic=prm.alpha_anodic,
         alpha_cathodic=prm.alpha_cathodic,

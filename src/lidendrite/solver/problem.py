@@ -190,7 +190,10 @@ class CellProblem:
             mesh_velocity = None
         storage_term = storage(c_minus(self.c), history, self.a0, self.dt)
         coef = self.coefficients
-        surface = {"exchange_current": coef.exchange_current}
+        surface = {
+            "exchange_current": coef.exchange_current,
+            "film_resistance": coef.film_resistance,
+        }
         self.anode = Electrode(
             tags.ANODE, self.v, self.curvature_anode if moving else None, **surface
         )
