@@ -15,7 +15,7 @@ import numpy as np
 
 from lidendrite.engine.state import MeshState
 from lidendrite.moving.front import min_distance
-from lidendrite.physics.closures import anion_concentration
+from lidendrite.physics.closures import cation_concentration
 
 
 @dataclass(frozen=True)
@@ -63,24 +63,25 @@ class Depletion:
 
 @dataclass
 class SaltDepletion:
-    """The mobile salt falls below a threshold (mol/m³) somewhere inside the electrolyte.
+    """Li⁺ falls below a threshold (mol/m³) somewhere inside the electrolyte.
 
     Watched where regions differ (fixed anions, several materials): the Li⁺ at the plating
-    surface may then stay high (fixed anions hold it) while the salt runs out elsewhere, e.g.
-    where a binary electrolyte meets a fixed-anion layer; the run cannot go on there.
+    surface may then stay high (fixed anions hold it) while a binary region runs out of salt
+    elsewhere, e.g. where it meets a fixed-anion layer; the run cannot go on there. Where fixed
+    anions hold the Li⁺, the mobile salt may vanish without harm: that is not depletion.
     """
 
     threshold_mol_per_m3: float
     name: str = "salt_depletion"
 
     def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
-        """Fires when the smallest nodal c₋ is below the threshold (collective)."""
+        """Fires when the smallest nodal c₊ is below the threshold (collective)."""
         p = state.problem
-        c_minus = anion_concentration(p.c.x.array, p.coefficients.nodal_closure())
+        c_plus = cation_concentration(p.c.x.array, p.coefficients.nodal_closure())
         scale = state.case.scaling.concentration_mol_per_m3
-        k = int(np.argmin(c_minus)) if c_minus.size else -1
+        k = int(np.argmin(c_plus)) if c_plus.size else -1
         local = (
-            (float(c_minus[k]) * scale, *state.mesh.geometry.x[k, :2])
+            (float(c_plus[k]) * scale, *state.mesh.geometry.x[k, :2])
             if k >= 0
             else (np.inf, 0.0, 0.0)
         )
@@ -90,8 +91,8 @@ class SaltDepletion:
         return EventRecord(
             self.name,
             "depleted",
-            f"the mobile salt fell below {self.threshold_mol_per_m3:.4g} mol/m3 inside the "
-            f"electrolyte at ({x:.3g}, {y:.3g}) um",
+            f"Li+ fell below {self.threshold_mol_per_m3:.4g} mol/m3 inside the electrolyte at "
+            f"({x:.3g}, {y:.3g}) um (the salt ran out there)",
             row["time_s"],
             {"depletion_time_s": row["time_s"], "depletion_position_um": [x, y]},
         )

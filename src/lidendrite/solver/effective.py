@@ -25,6 +25,7 @@ from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.tags import TagRegistry
 from lidendrite.regions import regions
+from lidendrite.solver.problem import remove_options
 
 if TYPE_CHECKING:
     from lidendrite.config import Config
@@ -105,9 +106,12 @@ def effective_conductivity(
             "pc_type": "lu",
             "pc_factor_mat_solver_type": "mumps",
         },
-        petsc_options_prefix=f"lidendrite_effective_{next(_prefix)}_",
+        petsc_options_prefix=(prefix := f"lidendrite_effective_{next(_prefix)}_"),
     )
-    problem.solve()
+    try:
+        problem.solve()
+    finally:
+        remove_options(prefix)  # the solve is done: leave nothing in PETSc's global table
     energy = _integral(mesh, k * ufl.inner(ufl.grad(phi), ufl.grad(phi)) * ufl.dx)
     width, height = electrode_geometry(cell)
     current = energy * scale / delta_v
