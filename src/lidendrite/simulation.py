@@ -140,6 +140,8 @@ def run(
     result.info.setdefault("wall_time_s", time.perf_counter() - t_wall + earlier_wall_s)
     result.info.setdefault("timings_s", dict(stepper.timings_s))
     result.info.setdefault("checkpoints_written", stepper.checkpoints_written)
+    if stepper.counters.filler_contact_log:
+        result.info.setdefault("filler_contacts", stepper.counters.filler_contact_log)
     recorder.write_status(
         result.status,
         reason=result.reason,

@@ -7,7 +7,7 @@ Values are SI, named with their units; the scaled→SI conversion uses the Case'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mpi4py import MPI
 
@@ -75,6 +75,8 @@ COLUMNS: tuple[Column, ...] = (
         "um^2",
         "Li area (per unit depth) taken from the deposit by cutting loops out of the front",
     ),
+    Column("filler_contacts", "-", "fillers the Li front has reached so far"),
+    Column("fillers_engulfed", "-", "fillers the Li front has closed over so far (now in the Li)"),
     Column("wall_time_s", "s", "wall-clock time since the run started"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -90,6 +92,8 @@ class RunCounters:
     loop_area_removed_um2: float = 0.0
     li_plated_um: float = 0.0
     initial_mean_height_um: float = 0.0
+    filler_contact_log: list[dict] = field(default_factory=list)
+    """One record per filler the front reached (see ``engine.contact.record_contacts``)."""
 
 
 def current_cv(xy: np.ndarray, current: np.ndarray) -> float:
@@ -202,6 +206,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "remesh_inventory_correction": counters.inventory_correction,
         "salt_correction_cumulative_mol_per_m": counters.salt_correction_cumulative_mol_per_m,
         "loop_area_removed_um2": counters.loop_area_removed_um2,
+        "filler_contacts": len(counters.filler_contact_log),
+        "fillers_engulfed": sum("engulfed_time_s" in r for r in counters.filler_contact_log),
     }
     if "eta_counter" in vals:
         out["counter_overpotential_V"] = (

@@ -18,6 +18,7 @@ from lidendrite.geometry.clearance import front_clearance
 from lidendrite.geometry.fillers import shapes_from_dicts
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
+from lidendrite.moving.obstacles import drop_engulfed
 from lidendrite.scaling import LENGTH_M
 from lidendrite.solver.problem import SolverSettings
 
@@ -56,6 +57,10 @@ def remeshed_state(
 
     ``anode_material`` (the moved old anode polyline and its vertices' material coordinates)
     carries a surface pattern onto the new anode (:meth:`MeshState.assign_anode_material`).
+
+    Fillers are re-created exactly, except those the anode has closed over (a loop cut out
+    above them): they are in the Li and leave the mesh
+    (:func:`~lidendrite.moving.obstacles.drop_engulfed`).
     """
     case = old.case
     cfg = case.config
@@ -67,13 +72,15 @@ def remeshed_state(
         )
     h = cfg.mesh.size_at_anode_um
     anode_xy = clean_front(anode_xy, h)
+    fillers = (old.source or {}).get("fillers")
+    if fillers:  # a particle the front closed over is in the Li now
+        fillers, _ = drop_engulfed(fillers, anode_xy)
     if counter_xy is None:
         w, t = case.width_um, case.thickness_um
         counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), cfg.mesh.size_bulk_um)
     else:
         counter_xy = clean_front(counter_xy, h)
-    fillers = (old.source or {}).get("fillers")
-    if fillers:
+    if fillers:  # the front is held at max(h/2, 0.02 um) from every filler: a safety net
         gap, shape = front_clearance(anode_xy, shapes_from_dicts(fillers))
         if gap < 0.25 * h:
             where = anode_xy[np.argmax(anode_xy[:, 1])]
@@ -92,7 +99,7 @@ def remeshed_state(
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
-        fillers=fillers,  # every filler exactly as first meshed
+        fillers=fillers or None,  # every filler exactly as first meshed
     )
     new = MeshState(case, cell_mesh, settings)
     if anode_material is not None:
