@@ -18,7 +18,12 @@ from lidendrite.geometry.clearance import front_clearance
 from lidendrite.geometry.fillers import shapes_from_dicts
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
-from lidendrite.moving.obstacles import drop_engulfed
+from lidendrite.moving.obstacles import (
+    contact_distance_um,
+    drop_engulfed,
+    keep_clear,
+    obstacles_from_shapes,
+)
 from lidendrite.scaling import LENGTH_M
 from lidendrite.solver.problem import SolverSettings
 
@@ -75,6 +80,13 @@ def remeshed_state(
     fillers = (old.source or {}).get("fillers")
     if fillers:  # a particle the front closed over is in the Li now
         fillers, _ = drop_engulfed(fillers, anode_xy)
+        anode_xy = keep_clear(
+            anode_xy,
+            obstacles_from_shapes(fillers, anode_xy),
+            contact_distance_um(h),
+            width_um=case.width_um,
+            periodic=case.periodic,
+        )
     if counter_xy is None:
         w, t = case.width_um, case.thickness_um
         counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), cfg.mesh.size_bulk_um)

@@ -25,6 +25,8 @@ __all__ = ["Obstacle", "contact_distance_um", "gaps", "hold_front", "obstacles_f
 #: Smallest contact distance (µm), and the fraction of the anode element size it is otherwise.
 MIN_CONTACT_DISTANCE_UM = 0.02
 CONTACT_DISTANCE_PER_ELEMENT = 0.5
+#: A vertex within (1 + this) × the distance touches the filler (it was stopped on it).
+TOUCH_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -184,10 +186,11 @@ def hold_front(
         return step, held
     target = area_under(xy + step) - area_under(xy)
     g0 = _min_gap(xy, obstacles, wrap)
+    touching = distance_um * (1.0 + TOUCH_TOLERANCE)  # a vertex stopped on d slides next
     for _ in range(passes):
         g1 = _min_gap(xy + step, obstacles, wrap)
-        stuck = ~held & (g0 <= distance_um) & (g1 < g0)
-        crossing = ~held & (g0 > distance_um) & (g1 < distance_um)
+        stuck = ~held & (g0 <= touching) & (g1 < g0)
+        crossing = ~held & (g0 > touching) & (g1 < distance_um)
         if not (stuck.any() or crossing.any()) and held.any():
             break
         if stuck.any():  # slide along the filler: no motion towards it
@@ -260,3 +263,38 @@ def drop_engulfed(
             break
         gone |= more
     return [s for s in shapes if int(s["id"]) not in gone], sorted(buried)
+
+
+def keep_clear(
+    xy: np.ndarray,
+    obstacles: Sequence[Obstacle],
+    distance_um: float,
+    *,
+    width_um: float,
+    periodic: bool = False,
+) -> np.ndarray:
+    """A front (resampled for a remesh) with every vertex at least ``distance_um`` from a filler.
+
+    Resampling puts vertices on the chords between the held ones, which lie closer to a curved
+    filler; those are pushed out along the gap's gradient (the end vertices only vertically),
+    and the area under the front is restored by a uniform vertical shift of the other vertices.
+    """
+    out = np.array(xy, dtype=float)
+    wrap = width_um if periodic else None
+    if not obstacles:
+        return out
+    g = _min_gap(out, obstacles, wrap)
+    near = np.flatnonzero(g < distance_um)
+    if near.size == 0:
+        return out
+    area = area_under(out)
+    n = _gap_gradient(out[near], obstacles, wrap)
+    ends = (near == 0) | (near == len(out) - 1)
+    n[ends, 0] = 0.0
+    ny = np.where(ends, np.maximum(n[:, 1], 0.1), 1.0)
+    out[near] += ((distance_um - g[near]) / ny)[:, None] * n
+    free = np.ones(len(out), dtype=bool)
+    free[near] = False
+    weights = _area_weights(out[:, 0])
+    out[free, 1] += (area - area_under(out)) / weights[free].sum()
+    return out
