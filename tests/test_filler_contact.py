@@ -30,6 +30,7 @@ from lidendrite.moving.obstacles import (
     drop_engulfed,
     gaps,
     hold_front,
+    keep_clear,
     obstacles_from_shapes,
 )
 from moving_utils import (
@@ -64,6 +65,14 @@ def test_held_front_keeps_its_area_and_its_distance():
     x = xy[:, 0]
     assert held[np.abs(x - 0.5) < 0.1].all() and not held[np.abs(x - 0.5) > 0.3].any()
     assert out[~held, 1].min() > 0.05
+
+
+def test_a_resampled_front_is_pushed_back_to_the_contact_distance():
+    xy = _flat(0.15 - 0.5 * CONTACT_UM)  # the middle vertices inside d (a chord's sag)
+    out = keep_clear(xy, [DISC], CONTACT_UM, width_um=WIDTH_UM)
+    assert gaps(out, [DISC])[:, 0].min() >= (1 - 1e-6) * CONTACT_UM
+    assert area_under(out) == pytest.approx(area_under(xy), abs=1e-13)
+    np.testing.assert_array_equal(out[[0, -1], 0], [0.0, WIDTH_UM])
 
 
 def test_a_layer_across_the_cell_stops_the_whole_front():

@@ -272,21 +272,38 @@ def keep_clear(
     *,
     width_um: float,
     periodic: bool = False,
+    passes: int = 6,
 ) -> np.ndarray:
     """A front (resampled for a remesh) with every vertex at least ``distance_um`` from a filler.
 
     Resampling puts vertices on the chords between the held ones, which lie closer to a curved
     filler; those are pushed out along the gap's gradient (the end vertices only vertically),
-    and the area under the front is restored by a uniform vertical shift of the other vertices.
+    and the area under the front is restored by a uniform vertical shift of the other vertices
+    (repeated while that shift brings more vertices inside).
     """
     out = np.array(xy, dtype=float)
     wrap = width_um if periodic else None
     if not obstacles:
         return out
-    g = _min_gap(out, obstacles, wrap)
-    near = np.flatnonzero(g < distance_um)
-    if near.size == 0:
-        return out
+    area = area_under(out)
+    pushed = np.zeros(len(out), dtype=bool)
+    for _ in range(passes):
+        g = _min_gap(out, obstacles, wrap)
+        near = np.flatnonzero(g < distance_um * (1.0 - TOUCH_TOLERANCE))
+        if near.size == 0:
+            break
+        n = _gap_gradient(out[near], obstacles, wrap)
+        ends = (near == 0) | (near == len(out) - 1)
+        n[ends, 0] = 0.0
+        ny = np.where(ends, np.maximum(n[:, 1], 0.1), 1.0)
+        out[near] += ((distance_um - g[near]) / ny)[:, None] * n
+        pushed[near] = True
+        free = ~pushed
+        free_width = float(_area_weights(out[:, 0])[free].sum())
+        if free_width <= 0.0:
+            break
+        out[free, 1] += (area - area_under(out)) / free_width
+    return out
     area = area_under(out)
     n = _gap_gradient(out[near], obstacles, wrap)
     ends = (near == 0) | (near == len(out) - 1)
