@@ -97,11 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"machine": machine_line(comm)}
     with scratch_dir(comm, args.keep) as scratch:
         comm.barrier()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         cfg = config_from_dict(config(args.size_at_anode_um, args.size_bulk_um))
         result = run(cfg, scratch / "fillers", comm, frames=False)
         comm.barrier()
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         if comm.rank == 0:
             status = json.loads((scratch / "fillers" / "status.json").read_text())
             row = last_row(scratch / "fillers" / "metrics.csv")
