@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import SolverError
-from lidendrite.moving.front import area_under
+from lidendrite.moving.front import area_under, first_self_intersection
 
 __all__ = ["Obstacle", "contact_distance_um", "gaps", "hold_front", "obstacles_from_shapes"]
 
@@ -279,7 +279,8 @@ def keep_clear(
     Resampling puts vertices on the chords between the held ones, which lie closer to a curved
     filler; those are pushed out along the gap's gradient (the end vertices only vertically),
     and the area under the front is restored by a uniform vertical shift of the other vertices
-    (repeated while that shift brings more vertices inside).
+    (repeated while that shift brings more vertices inside). A pass that would make the front
+    cross itself (a narrow neck) is not applied.
     """
     out = np.array(xy, dtype=float)
     wrap = width_um if periodic else None
@@ -292,6 +293,7 @@ def keep_clear(
         near = np.flatnonzero(g < distance_um * (1.0 - TOUCH_TOLERANCE))
         if near.size == 0:
             break
+        before = out.copy()
         n = _gap_gradient(out[near], obstacles, wrap)
         ends = (near == 0) | (near == len(out) - 1)
         n[ends, 0] = 0.0
@@ -301,8 +303,10 @@ def keep_clear(
         free = ~pushed
         free_width = float(_area_weights(out[:, 0])[free].sum())
         if free_width <= 0.0:
-            break
+            return before
         out[free, 1] += (area - area_under(out)) / free_width
+        if first_self_intersection(out) is not None:  # a neck: pushing would fold the front
+            return before
     return out
     area = area_under(out)
     n = _gap_gradient(out[near], obstacles, wrap)
