@@ -48,6 +48,7 @@ def make_frame(
     flux_mol_per_m2_s: float = FLUX_MOL_PER_M2_S,
     counter_electrode: str = "lithium",
     filler: bool = False,
+    particles: bool = False,
     jitter: float = 0.0,
     seed: int = 0,
     legacy_names: bool = False,
@@ -80,6 +81,21 @@ def make_frame(
         r = np.hypot(centroid[:, 0] - 0.3 * W, centroid[:, 1] - 0.6 * T)
         cell_tags[r < 0.12 * T] = 2
 
+    hole_facets = np.zeros((0, 2), dtype=np.int64)
+    if particles:  # a conducting disc "pba" in a shell "shell", and a blocking hole "ins"
+        centroid = points[triangles].mean(axis=1)
+        r = np.hypot(centroid[:, 0] - 0.3 * W, centroid[:, 1] - 0.6 * T)
+        cell_tags[r < 0.16 * T] = 3  # the shell
+        cell_tags[r < 0.1 * T] = 2  # the core
+        hole = np.hypot(centroid[:, 0] - 0.75 * W, centroid[:, 1] - 0.6 * T) < 0.12 * T
+        kept, gone = triangles[~hole], triangles[hole]
+
+        def edge_set(t):
+            return {tuple(e) for e in np.sort(t[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)}
+
+        hole_facets = np.array(sorted(edge_set(kept) & edge_set(gone)), dtype=np.int64)
+        triangles, cell_tags = kept, cell_tags[~hole]
+
     x, y = points[:, 0], points[:, 1]
     q = flux_mol_per_m2_s
     current_name = "current_density_A_per_m2" if legacy_names else "ionic_current_density_A_per_m2"
@@ -99,6 +115,9 @@ def make_frame(
     right = [(vid(nx, j), vid(nx, j + 1)) for j in range(ny)]
     facets = np.array(bottom + top + left + right, dtype=np.int64)
     facet_tags = np.repeat(np.array([1, 2, 3, 4], dtype=np.int32), [nx, nx, ny, ny])
+    if len(hole_facets):
+        facets = np.vstack([facets, hole_facets])
+        facet_tags = np.r_[facet_tags, np.full(len(hole_facets), 5, dtype=np.int32)]
 
     return FrameData(
         time_s=time_s,
@@ -129,7 +148,19 @@ def make_frame(
             "counter_electrode": counter_electrode,
             "initial_anode_y_um": 0.0,
             "units": {"c_cation_mol_per_m3": "mol/m^3", "potential_V": "V"},
-        },
+        }
+        | (
+            {
+                "tags": {
+                    "materials": {"electrolyte": 1, "pba": 2, "shell": 3, "ins": 4},
+                    "electrodes": {"anode": 1, "counter": 2},
+                    "walls": {"left": 3, "right": 4, "fillers": 5},
+                },
+                "blocking_materials": ["ins"],
+            }
+            if particles
+            else {}
+        ),
     )
 
 

@@ -81,6 +81,20 @@ def test_pdf_is_vector_with_fonts_of_7_pt_and_small(frame, tmp_path):
     assert svg_sizes and min(svg_sizes) >= 7.0
 
 
+def test_legend_names_every_material_with_its_outline():
+    frame = make_frame(particles=True, amplitude_um=0.2, y0_um=0.3, time_s=60.0)
+    fig = draw_figure([frame], "flux")
+    (legend,) = fig.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[-3:] == ["pba", "shell", "ins"]  # conducting ones by tag, blocking last
+    patches = legend.get_patches()[-3:]
+    edge = [tuple(np.round(p.get_edgecolor()[:3], 3)) for p in patches]
+    face = [p.get_facecolor() for p in patches]
+    assert len(set(edge)) == 3  # three outline colours
+    assert face[2][:3] == (1.0, 1.0, 1.0) and face[2][3] == 1.0  # blocking: white
+    assert face[0][3] == 0.0 and face[1][3] == 0.0  # conducting: outline only
+
+
 def test_colorbar_ticks_include_both_ends():
     ticks = colorbar_ticks(5.26, 40.5)
     assert ticks[0] == 5.26 and ticks[-1] == 40.5 and len(ticks) >= 3

@@ -202,16 +202,31 @@ def test_initial_anode_line_inside_deposit():
     plotter.close()
 
 
-def test_fillers_white_with_outline():
-    frame = make_frame(filler=True)
-    plotter = render_frame(frame, "concentration", size=(800, 600))
+def test_conducting_fillers_coloured_with_their_outline_blocking_ones_white():
+    frame = make_frame(particles=True)
+    plotter = render_frame(frame, "concentration", size=(800, 600), streamlines=False)
     image = plotter.screenshot(return_img=True)
     try:
-        others = int(np.sum(frame.cell_tags != 1))
-        assert plotter.actors["subdomains"].mapper.dataset.n_cells == others
-        centroid = frame.points_um[frame.triangles[frame.cell_tags != 1]].mean(axis=(0, 1))
-        np.testing.assert_array_equal(pixel(plotter, image, *centroid), [255, 255, 255])
-        assert plotter.actors["subdomain_outlines"].mapper.dataset.n_points > 0
+        info = plotter.lidendrite
+        assert [(m.name, m.blocking) for m in info.materials] == [
+            ("pba", False),
+            ("shell", False),
+            ("ins", True),
+        ]
+        # the field covers every conducting cell, fillers included
+        assert plotter.actors["field"].mapper.dataset.n_cells == len(frame.triangles)
+        core = frame.points_um[frame.triangles[frame.cell_tags == 2]].mean(axis=(0, 1))
+        assert not np.array_equal(pixel(plotter, image, *core), [255, 255, 255])
+        # each conducting material outlined in its own colour, around its own cells
+        colours = set()
+        for m in info.materials[:2]:
+            outline = plotter.actors[f"outline_{m.name}"]
+            colours.add(tuple(np.round(outline.prop.color.float_rgb, 3)))
+            assert outline.mapper.dataset.n_points > 0
+        assert len(colours) == 2
+        # the blocking filler is a hole: white, outlined by the internal facets
+        np.testing.assert_array_equal(pixel(plotter, image, 0.75 * 5.0, 0.6 * 3.0), [255, 255, 255])
+        assert plotter.actors["internal_facets"].mapper.dataset.n_points > 0
     finally:
         plotter.close()
 

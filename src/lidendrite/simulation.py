@@ -20,6 +20,7 @@ from lidendrite.case import Case
 from lidendrite.config import Config, config_to_dict
 from lidendrite.engine.callbacks import CallbackList
 from lidendrite.engine.loop import RunResult, Stepper
+from lidendrite.engine.metrics import flux_share_columns
 from lidendrite.engine.signals import StopRequest
 from lidendrite.errors import ConfigError, GeometryError, SolverError
 from lidendrite.fem import versions
@@ -112,6 +113,7 @@ def run(
             "time_s": meta["time_s"],
         },
         history=None if previous is None else previous.get("history", []),
+        extra_columns=flux_share_columns(case),
     )
     recorder.warnings = config_warnings(cfg, case.derived)  # saved in status.json
     for warning in recorder.warnings:
@@ -140,6 +142,8 @@ def run(
     result.info.setdefault("wall_time_s", time.perf_counter() - t_wall + earlier_wall_s)
     result.info.setdefault("timings_s", dict(stepper.timings_s))
     result.info.setdefault("checkpoints_written", stepper.checkpoints_written)
+    if stepper.counters.filler_contact_log:
+        result.info.setdefault("filler_contacts", stepper.counters.filler_contact_log)
     recorder.write_status(
         result.status,
         reason=result.reason,

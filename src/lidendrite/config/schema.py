@@ -285,6 +285,11 @@ class NumericsConfig:
     short_circuit_distance_um: Float = Field(
         0.1, gt=0, description="stop when Li gets this close to the counter electrode, um"
     )
+    on_filler_contact: Literal["continue", "stop"] = Field(
+        "continue",
+        description="when the moving Li front reaches a filler (within max(0.5 h, 0.02 um)): "
+        "hold it there and plate elsewhere (continue) or end the run (stop)",
+    )
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)

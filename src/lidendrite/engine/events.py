@@ -124,6 +124,31 @@ class ShortCircuit:
         )
 
 
+@dataclass
+class FillerContact:
+    """The Li front reached a filler (``numerics.on_filler_contact: stop``).
+
+    The contacts themselves are recorded by the stepper whatever the setting
+    (:func:`~lidendrite.engine.contact.record_contacts`, column ``filler_contacts``); this
+    event ends the run at the first one.
+    """
+
+    name: str = "filler_contact"
+
+    def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
+        """Fires when ``filler_contacts`` grew over the step."""
+        before = previous["filler_contacts"] if previous is not None else 0
+        if row["filler_contacts"] <= before:
+            return None
+        return EventRecord(
+            self.name,
+            "filler_contact",
+            "the Li front reached a filler (numerics.on_filler_contact = stop)",
+            row["time_s"],
+            {"filler_contact_time_s": row["time_s"]},
+        )
+
+
 def crossing_time(before: dict | None, after: dict, threshold: float) -> float:
     """Time at which c_anode_min crossed ``threshold`` (linear interpolation between steps)."""
     if before is None:
@@ -147,4 +172,6 @@ def events_for(state: MeshState) -> list[Event]:
             out.append(SaltDepletion(threshold))
     if case.moving:
         out.append(ShortCircuit(cfg.numerics.short_circuit_distance_um))
+        if cfg.numerics.on_filler_contact == "stop":
+            out.append(FillerContact())
     return out

@@ -27,6 +27,7 @@ from lidendrite.engine.checkpointing import (
     restore_stepper,
     write_stepper_checkpoint,
 )
+from lidendrite.engine.contact import record_contacts
 from lidendrite.engine.events import events_for
 from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
 from lidendrite.engine.remesh import remesh_threshold, remeshed_state
@@ -48,7 +49,7 @@ log = logging.getLogger("lidendrite")
 class RunResult:
     """How a run ended."""
 
-    status: str  # completed | depleted | short_circuit | failed | interrupted
+    status: str  # completed | depleted | short_circuit | filler_contact | failed | interrupted
     reason: str
     time_s: float
     steps: int
@@ -87,8 +88,9 @@ class Stepper:
         """Evaluate and write the metrics row of the state that a step of ``dt_s`` reached.
 
         The Li plated over the step (Faraday, from the mean anode current at its end) is
-        added to the counters first.
+        added to the counters first, and so are fillers the front has reached.
         """
+        record_contacts(self.state, self.counters.filler_contact_log, self.time_s)
         row = metric_table.evaluate(self.state, self.counters)
         self.counters.li_plated_um += (
             dt_s

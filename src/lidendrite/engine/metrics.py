@@ -7,13 +7,14 @@ Values are SI, named with their units; the scaled→SI conversion uses the Case'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mpi4py import MPI
 
 import numpy as np
 import ufl
 
+from lidendrite.case import Case
 from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
@@ -21,7 +22,12 @@ from lidendrite.geometry.polyline import polyline_length
 from lidendrite.geometry.quality import min_quality
 from lidendrite.moving.front import mean_height, rms_height
 from lidendrite.physics.cell import electrode_current
-from lidendrite.physics.closures import anion_concentration, cation_concentration, surface_state
+from lidendrite.physics.closures import (
+    anion_concentration,
+    cation_concentration,
+    ion_fluxes,
+    surface_state,
+)
 from lidendrite.physics.kinetics import overpotential
 from lidendrite.physics.transport import current_density
 from lidendrite.scaling import LENGTH_M
@@ -75,9 +81,29 @@ COLUMNS: tuple[Column, ...] = (
         "um^2",
         "Li area (per unit depth) taken from the deposit by cutting loops out of the front",
     ),
+    Column("filler_contacts", "-", "fillers the Li front has reached so far"),
+    Column("fillers_engulfed", "-", "fillers the Li front has closed over so far (now in the Li)"),
     Column("wall_time_s", "s", "wall-clock time since the run started"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+
+#: Prefix of the per-material Li⁺ flux-share columns (:func:`flux_share_columns`).
+FLUX_SHARE_PREFIX = "li_flux_share_"
+
+
+def flux_share_columns(case: Case) -> list[str]:
+    """``li_flux_share_<material>`` for every conducting material of a cell with several.
+
+    The share of a material is ∫ N₊·ŷ dx over its cells / ∫ N₊·ŷ dx over the whole electrolyte:
+    the part of the vertical Li⁺ transport (diffusion + migration, the scaled molar flux N₊ of
+    the solver) that the material carries. The shares add up to 1. In a laminate of layers
+    across the cell (in series) they are the thickness fractions at steady state (N₊ = i/F
+    everywhere) and t₊ₖLₖ / Σ t₊L at a uniform composition; for strips side by side (in
+    parallel) they are the current fractions. Blocking materials (holes) carry none and have
+    no column.
+    """
+    names = [m.name for m in case.materials if not m.blocking]
+    return [FLUX_SHARE_PREFIX + n for n in names] if len(names) > 1 else []
 
 
 @dataclass
@@ -90,6 +116,8 @@ class RunCounters:
     loop_area_removed_um2: float = 0.0
     li_plated_um: float = 0.0
     initial_mean_height_um: float = 0.0
+    filler_contact_log: list[dict] = field(default_factory=list)
+    """One record per filler the front reached (see ``engine.contact.record_contacts``)."""
 
 
 def current_cv(xy: np.ndarray, current: np.ndarray) -> float:
@@ -138,6 +166,13 @@ def _forms(state: MeshState) -> dict[str, dolfinx.fem.Form]:
         j = current_density(p.c, p.phi, region)
         # current leaving the electrolyte through the reservoir boundary = −(into the cell)
         raw["i_counter"] = ufl.inner(j, n) * ds(tags.COUNTER)
+    columns = flux_share_columns(state.case)
+    if columns:
+        dx_tags = ufl.Measure("dx", domain=p.mesh, subdomain_data=state.cell_tags)
+        n_plus_y = ion_fluxes(p.c, p.phi, region)[0][1]
+        for m in state.case.materials:
+            if FLUX_SHARE_PREFIX + m.name in columns:
+                raw[FLUX_SHARE_PREFIX + m.name] = n_plus_y * dx_tags(m.tag)
     forms = {k: dolfinx.fem.form(v) for k, v in raw.items()}
     state.cache["metric_forms"] = forms
     return forms
@@ -202,6 +237,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "remesh_inventory_correction": counters.inventory_correction,
         "salt_correction_cumulative_mol_per_m": counters.salt_correction_cumulative_mol_per_m,
         "loop_area_removed_um2": counters.loop_area_removed_um2,
+        "filler_contacts": len(counters.filler_contact_log),
+        "fillers_engulfed": sum("engulfed_time_s" in r for r in counters.filler_contact_log),
     }
     if "eta_counter" in vals:
         out["counter_overpotential_V"] = (
@@ -209,4 +246,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         )
     if state.counter is not None:
         out["counter_mean_height_um"] = mean_height(state.counter.xy, width)
+    shares = {k: v for k, v in vals.items() if k.startswith(FLUX_SHARE_PREFIX)}
+    total = sum(shares.values())
+    for k, v in shares.items():
+        out[k] = v / total if total != 0 else np.nan
     return out

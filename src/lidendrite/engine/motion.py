@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lidendrite.engine.contact import held_anode_step
 from lidendrite.engine.state import Interface, MeshState, SurfaceState
 from lidendrite.moving.front import area_under, boundary_integral, front_step
 from lidendrite.physics.kinetics import film_limited_current, film_limited_slope
@@ -26,7 +27,8 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     :func:`~lidendrite.moving.front.front_step`), except for the capillary term, which is taken
     at the end of the step (:func:`capillary_stiffness`, stable at any step). In a
     galvanostatic cell the vertex currents are shifted so that their mean is the current
-    applied now.
+    applied now. Vertices at a filler are held there
+    (:func:`~lidendrite.engine.contact.held_anode_step`).
     """
     case = state.case
     applied = float(state.problem.control.value) if case.galvanostatic else None
@@ -50,6 +52,8 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
             applied_mean=None if applied is None else side * applied,
             capillary_stiffness=step_per_current * capillary_stiffness(state, itf, phi_s, surface),
         )
+    # the front stops at fillers; the Li it would have put there plates on the free surface
+    out["anode"] = held_anode_step(state, out["anode"])
     return out
 
 

@@ -19,6 +19,12 @@ from lidendrite.geometry.far_field import far_counter_spacing_um, far_field_of
 from lidendrite.geometry.fillers import shapes_from_dicts
 from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
 from lidendrite.moving.front import clean_front
+from lidendrite.moving.obstacles import (
+    contact_distance_um,
+    drop_engulfed,
+    keep_clear,
+    obstacles_from_shapes,
+)
 from lidendrite.scaling import LENGTH_M
 from lidendrite.solver.problem import SolverSettings
 
@@ -57,6 +63,10 @@ def remeshed_state(
 
     ``anode_material`` (the moved old anode polyline and its vertices' material coordinates)
     carries a surface pattern onto the new anode (:meth:`MeshState.assign_anode_material`).
+
+    Fillers are re-created exactly, except those the anode has closed over (a loop cut out
+    above them): they are in the Li and leave the mesh
+    (:func:`~lidendrite.moving.obstacles.drop_engulfed`).
     """
     case = old.case
     cfg = case.config
@@ -69,14 +79,23 @@ def remeshed_state(
     h = cfg.mesh.size_at_anode_um
     anode_xy = clean_front(anode_xy, h)
     far = far_field_of(cfg)
+    fillers = (old.source or {}).get("fillers")
+    if fillers:  # a particle the front closed over is in the Li now
+        fillers, _ = drop_engulfed(fillers, anode_xy)
+        anode_xy = keep_clear(
+            anode_xy,
+            obstacles_from_shapes(fillers, anode_xy),
+            contact_distance_um(h),
+            width_um=case.width_um,
+            periodic=case.periodic,
+        )
     if counter_xy is None:
         w, t = case.width_um, case.thickness_um
         spacing = far_counter_spacing_um(cfg) if far else cfg.mesh.size_bulk_um
         counter_xy = resample_polyline(np.array([[0.0, t], [w, t]]), spacing)
     else:
         counter_xy = clean_front(counter_xy, h)
-    fillers = (old.source or {}).get("fillers")
-    if fillers:
+    if fillers:  # the front is held at max(h/2, 0.02 um) from every filler: a safety net
         gap, shape, where = front_clearance(anode_xy, shapes_from_dicts(fillers))
         if gap < 0.25 * h:
             raise GeometryError(
@@ -94,7 +113,7 @@ def remeshed_state(
         refine_counter=case.counter_is_lithium,
         periodic=case.periodic,
         grid_um=GMSH_GRID_UM,
-        fillers=fillers,  # every filler exactly as first meshed
+        fillers=fillers or None,  # every filler exactly as first meshed
         **far,
     )
     new = MeshState(case, cell_mesh, settings)

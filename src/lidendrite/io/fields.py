@@ -117,6 +117,7 @@ def gather_frame(
             "preset": cfg.electrolyte.preset,
             "initial_anode_y_um": 0.0,
             "tags": case.registry.to_dict(),
+            "blocking_materials": [m.name for m in case.materials if m.blocking],
         },
     )
 

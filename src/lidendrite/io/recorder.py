@@ -54,11 +54,13 @@ class Recorder:
         moving: bool = False,
         resume: dict[str, Any] | None = None,
         history: list[dict[str, Any]] | None = None,
+        extra_columns: list[str] | None = None,
     ):
         self.out_dir = Path(out_dir)
         self.comm = comm
         self.rank0 = comm.rank == 0
         self.write_frames = frames
+        self.columns = METRIC_COLUMNS + list(extra_columns or [])  # per-case ones at the end
         self._vtx = VTXSegments(self.out_dir, moving) if (vtx and frames) else None
         self._csv = None
         self._writer = None
@@ -127,7 +129,7 @@ class Recorder:
             tmp.write_text("".join(lines[: keep_rows + 1]))
             tmp.replace(path)
         self._csv = open(path, "a" if keep_rows is not None else "w", newline="")  # noqa: SIM115
-        self._writer = csv.DictWriter(self._csv, fieldnames=METRIC_COLUMNS)
+        self._writer = csv.DictWriter(self._csv, fieldnames=self.columns)
         if keep_rows is None:
             self._writer.writeheader()
         self._csv.flush()
@@ -183,7 +185,7 @@ class Recorder:
         if self.rank0:
             row = dict(row)
             row["wall_time_s"] = time.perf_counter() - self.t_start
-            self._writer.writerow({k: _fmt(row.get(k, "")) for k in METRIC_COLUMNS})
+            self._writer.writerow({k: _fmt(row.get(k, "")) for k in self.columns})
             self._csv.flush()
 
     def write_status(self, status: str, **info: Any) -> None:

@@ -30,7 +30,7 @@ RUN_FILES = (
     "render",
 )
 #: Final statuses that mean the run reached its end.
-FINISHED = ("completed", "depleted", "short_circuit")
+FINISHED = ("completed", "depleted", "short_circuit", "filler_contact")
 
 
 def existing_results(out_dir: Path) -> dict[str, Any] | None:

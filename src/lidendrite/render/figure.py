@@ -244,14 +244,18 @@ def _legend(fig: Any, infos: list[PanelInfo], font: float, line_pt: float) -> An
 
         line.set_path_effects([pe.Stroke(linewidth=2.2, foreground="#555555"), pe.Normal()])
         handles.append(line)
-    for name in sorted({m for i in infos for m in i.materials}):
-        handles.append(Patch(fc="white", ec=OUTLINE_COLOR, lw=0.5, label=name))
+    styles = {s.name: s for i in infos for s in i.styles}
+    for style in sorted(styles.values(), key=lambda s: (s.blocking, s.tag)):
+        if style.blocking:  # white, as in the paper's figures
+            handles.append(Patch(fc="white", ec=OUTLINE_COLOR, lw=0.5, label=style.name))
+        else:
+            handles.append(Patch(fc="none", ec=style.color, lw=1.2, label=style.name))
     if not handles:
         return None
     return fig.legend(
         handles=handles,
         loc="lower center",
-        ncol=len(handles),
+        ncol=min(len(handles), 4),
         frameon=False,
         fontsize=font,
         handlelength=1.6,

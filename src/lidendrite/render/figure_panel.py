@@ -3,8 +3,9 @@
 Draws from the same data as the PyVista scene (:mod:`lidendrite.render.scene`): the electrolyte
 triangles coloured by the field (Gouraud shading, rasterized in PDF/SVG at the figure's dpi),
 Li metal below the anode polyline and above a Li counter electrode (vector polygons) with their
-outlines, the dashed initial Li surface inside a grown deposit, other materials (fillers) in
-white with outlines, internal facets, and streamlines with arrowheads (integrated by VTK as in
+outlines, the dashed initial Li surface inside a grown deposit, conducting fillers coloured by
+the field with an outline in their material's colour, blocking fillers (holes) white with a dark
+outline, internal facets, and streamlines with arrowheads (integrated by VTK as in
 the scene, drawn as vector lines). Returns what it drew, for the legend and for tests.
 :func:`annotate_panel` writes the time stamp, the scale bar and the panel title above it.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lidendrite.geometry.tags import ANODE, COUNTER, ELECTROLYTE
+from lidendrite.geometry.tags import ANODE, COUNTER
 from lidendrite.io.frames import FrameData
 from lidendrite.render.fields import field_values, field_vectors, format_time, nice_length
 from lidendrite.render.figure_options import FigureOptions
@@ -25,8 +26,10 @@ from lidendrite.render.overlays import (
     INTERNAL_FACET_TAG,
     METAL_COLOR,
     OUTLINE_COLOR,
+    MaterialStyle,
     boundary_edges,
     boundary_polyline,
+    material_styles,
 )
 from lidendrite.render.polydata import line_cells
 from lidendrite.render.streamlines import STREAMLINE_COLOR
@@ -43,18 +46,15 @@ class PanelInfo:
         metal: Li metal was drawn.
         initial_surface: The dashed initial surface was drawn.
         materials: Names of the other materials drawn (fillers, ...).
+        styles: How each of them was drawn (outline colour, blocking), for the legend.
         streamlines: The streamlines as (K, 2) polylines in µm, each ordered downstream.
     """
 
     metal: bool = False
     initial_surface: bool = False
     materials: list[str] = field(default_factory=list)
+    styles: list[MaterialStyle] = field(default_factory=list)
     streamlines: list[np.ndarray] = field(default_factory=list)
-
-
-def _material_names(frame: FrameData, tags: np.ndarray) -> list[str]:
-    names = {int(v): str(k) for k, v in frame.meta.get("tags", {}).get("materials", {}).items()}
-    return [names.get(int(t), "filler").replace("_", " ") for t in np.unique(tags)]
 
 
 def draw_panel(
@@ -69,15 +69,15 @@ def draw_panel(
     line_pt: float,
 ) -> PanelInfo:
     """Draw ``frame`` into ``ax`` (equal aspect, no axes frame, limits = ``view``)."""
-    from matplotlib.collections import LineCollection, PolyCollection
+    from matplotlib.collections import LineCollection
     from matplotlib.patches import Polygon
     from matplotlib.tri import Triangulation
 
     info = PanelInfo()
     xy = frame.points_um
     values = field_values(frame, opts.field) * factor
-    electrolyte = frame.triangles[frame.cell_tags == ELECTROLYTE]
-    tri = Triangulation(xy[:, 0], xy[:, 1], electrolyte)
+    # every conducting region; blocking fillers are holes (white)
+    tri = Triangulation(xy[:, 0], xy[:, 1], frame.triangles)
     ax.tripcolor(tri, values, shading="gouraud", cmap=cmap, norm=norm, rasterized=True, zorder=1)
 
     anode = boundary_polyline(frame, "anode", ANODE)
@@ -111,13 +111,15 @@ def draw_panel(
         ax.plot(counter[:, 0], counter[:, 1], color=OUTLINE_COLOR, lw=1.2 * line_pt, zorder=5)
         info.metal = True
 
-    others = frame.cell_tags != ELECTROLYTE
-    if others.any():
-        tris = frame.triangles[others]
-        ax.add_collection(PolyCollection(xy[tris], fc="white", ec="white", lw=0.2, zorder=6))
-        edges = boundary_edges(tris)
-        ax.add_collection(LineCollection(xy[edges], colors=OUTLINE_COLOR, lw=line_pt, zorder=7))
-        info.materials = _material_names(frame, frame.cell_tags[others])
+    info.styles = material_styles(frame)
+    info.materials = [s.name for s in info.styles]
+    # larger regions first, so that a core's outline lies over its shell's inner one
+    for style in sorted(info.styles, key=lambda s: -int(np.sum(frame.cell_tags == s.tag))):
+        if not style.blocking:
+            edges = boundary_edges(frame.triangles[frame.cell_tags == style.tag])
+            ax.add_collection(
+                LineCollection(xy[edges], colors=style.color, lw=1.2 * line_pt, zorder=7)
+            )
     internal = frame.facets[frame.facet_tags >= INTERNAL_FACET_TAG]
     if len(internal):
         ax.add_collection(LineCollection(xy[internal], colors=OUTLINE_COLOR, lw=line_pt, zorder=7))

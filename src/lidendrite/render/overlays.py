@@ -3,26 +3,31 @@
 Owns the boundary polylines of a frame (the saved ``frame.boundaries``, else the tagged facets
 chained into a path) and the layers drawn from them: the Li deposit fill below the anode and,
 for a Li counter electrode, the metal above the counter polyline, with their outlines; the
-dashed initial Li surface inside a grown deposit; non-electrolyte subdomains (fillers, cell
-tag != 1) as white fills with their outlines; internal facets (tag >= 5) as lines.
+dashed initial Li surface inside a grown deposit; the outline of every conducting material
+other than the matrix (fillers, shells, layers, grain boundaries: cell tag != 1) in its own
+colour (:func:`material_styles`; the field colours them like the electrolyte); internal facets
+(tag >= 5: the boundaries of blocking fillers, which are holes and stay white) as dark lines.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from lidendrite.geometry.tags import ELECTROLYTE
+from lidendrite.geometry.tags import ELECTROLYTE, FILLERS
 from lidendrite.io.frames import FrameData
-from lidendrite.render.polydata import pad3, polygon, polyline_data, polyline_pieces, segment_lines
+from lidendrite.render.polydata import polygon, polyline_data, polyline_pieces, segment_lines
 from lidendrite.render.view import ViewBox
 
 __all__ = [
     "INITIAL_ANODE_COLOR",
     "INTERNAL_FACET_TAG",
+    "MATERIAL_COLORS",
     "METAL_COLOR",
     "OUTLINE_COLOR",
+    "MaterialStyle",
     "add_anode_metal",
     "add_counter_metal",
     "add_other_materials",
@@ -30,6 +35,7 @@ __all__ = [
     "boundary_polyline",
     "chain_facets",
     "initial_surface_dashes",
+    "material_styles",
 ]
 
 METAL_COLOR = "#b8bcc2"
@@ -40,6 +46,44 @@ INITIAL_ANODE_COLOR = "#70757d"
 """Colour of the dashed initial Li surface."""
 INTERNAL_FACET_TAG = 5
 """Facet tags from this value upwards are internal boundaries (drawn as lines)."""
+MATERIAL_COLORS = ("#d81b60", "#1e88e5", "#ffb000", "#00897b", "#8e24aa", "#f4511e")
+"""Outline colours of the conducting materials, by cell tag (2, 3, ...), cycling."""
+
+
+@dataclass(frozen=True)
+class MaterialStyle:
+    """How one material other than the matrix is drawn (and named in a legend)."""
+
+    name: str
+    tag: int
+    color: str
+    """Outline colour (white fill and a dark outline for a blocking one)."""
+    blocking: bool
+
+
+def material_styles(frame: FrameData) -> list[MaterialStyle]:
+    """The materials of a frame other than the matrix electrolyte, in tag order.
+
+    Conducting ones are those with cells; blocking ones (holes) are named in
+    ``meta['blocking_materials']`` and drawn only when the frame has filler-hole facets.
+    """
+    registry = dict(frame.meta.get("tags", {}).get("materials", {}))
+    present = {int(t) for t in np.unique(frame.cell_tags)} - {ELECTROLYTE}
+    named = {int(t): str(n) for n, t in registry.items()}
+    out = [
+        MaterialStyle(
+            named.get(t, f"material {t}").replace("_", " "),
+            t,
+            MATERIAL_COLORS[(t - 2) % len(MATERIAL_COLORS)],
+            False,
+        )
+        for t in sorted(present)
+    ]
+    if np.any(frame.facet_tags == FILLERS):
+        for name in frame.meta.get("blocking_materials", []):
+            tag = int(registry.get(name, -1))
+            out.append(MaterialStyle(str(name).replace("_", " "), tag, OUTLINE_COLOR, True))
+    return out
 
 
 def chain_facets(frame: FrameData, tag: int) -> np.ndarray | None:
@@ -99,10 +143,12 @@ def boundary_edges(triangles: np.ndarray) -> np.ndarray:
     return unique[counts == 1]
 
 
-def _add_outline(plotter: Any, poly: Any, line_px: float, name: str) -> None:
+def _add_outline(
+    plotter: Any, poly: Any, line_px: float, name: str, color: str = OUTLINE_COLOR
+) -> None:
     plotter.add_mesh(
         poly,
-        color=OUTLINE_COLOR,
+        color=color,
         line_width=line_px,
         render_lines_as_tubes=True,  # no gaps at polyline joints
         lighting=False,
@@ -174,22 +220,24 @@ def add_counter_metal(
 
 def add_other_materials(
     plotter: Any, pv: Any, frame: FrameData, *, line_px: float, dz: float
-) -> None:
-    """Non-electrolyte cells (fillers, ...) in white with outlines, and internal facets."""
-    others = frame.triangles[frame.cell_tags != ELECTROLYTE]
-    if len(others):
-        plotter.add_mesh(
-            pv.UnstructuredGrid({pv.CellType.TRIANGLE: others}, pad3(frame.points_um, 4 * dz)),
-            color="white",
-            lighting=False,
-            name="subdomains",
-            reset_camera=False,
-        )
+) -> list[MaterialStyle]:
+    """The outline of every conducting material in its colour, and internal facets.
+
+    Actors ``outline_<name>`` (one per conducting material) and ``internal_facets`` (the
+    boundaries of blocking fillers and other internal facets). Returns the styles drawn.
+    """
+    styles = material_styles(frame)
+    # larger regions first, so that a core's outline lies over its shell's inner one
+    for style in sorted(styles, key=lambda s: -int(np.sum(frame.cell_tags == s.tag))):
+        if style.blocking:
+            continue
+        edges = boundary_edges(frame.triangles[frame.cell_tags == style.tag])
         _add_outline(
             plotter,
-            segment_lines(pv, boundary_edges(others), frame.points_um, 5 * dz),
+            segment_lines(pv, edges, frame.points_um, 5 * dz),
             line_px,
-            "subdomain_outlines",
+            f"outline_{style.name}",
+            color=style.color,
         )
     internal = frame.facets[frame.facet_tags >= INTERNAL_FACET_TAG]
     if len(internal):
@@ -199,3 +247,4 @@ def add_other_materials(
             line_px,
             "internal_facets",
         )
+    return styles

@@ -13,20 +13,22 @@ images (:func:`save_frame`, :func:`save_plotter`). The layers come from
 :mod:`~lidendrite.render.streamlines` and :mod:`~lidendrite.render.annotations` (colour bar,
 scale bar, time, title); the framing from :mod:`~lidendrite.render.view`.
 
-Layers, back to front: the electrolyte coloured by the field; Li metal (below the anode polyline
-and, for a Li counter electrode, above the counter polyline) and its outline; streamlines and
-arrowheads; non-electrolyte subdomains (cell tag != 1) as white fills with their outlines, and
-internal facets (tag >= 5); text (time, title, colour bar, scale bar).
+Layers, back to front: every conducting region (electrolyte and conducting fillers) coloured by
+the field; Li metal (below the anode polyline and, for a Li counter electrode, above the counter
+polyline) and its outline; streamlines and arrowheads; the outline of every material other than
+the matrix in its own colour, and internal facets (tag >= 5: blocking fillers are holes, white
+with a dark outline); text (time, title, colour bar, scale bar).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
 from lidendrite.errors import ConfigError
-from lidendrite.geometry.tags import ANODE, COUNTER, ELECTROLYTE
+from lidendrite.geometry.tags import ANODE, COUNTER
 from lidendrite.io.frames import FrameData
 from lidendrite.render._backend import pyvista
 from lidendrite.render.annotations import (
@@ -85,6 +87,7 @@ class SceneInfo:
         streamlines: Streamline poly data in the z = 0 plane, each polyline ordered along the
             flux (``None`` if none were drawn).
         scale_bar_um: Length of the scale bar in µm.
+        materials: The materials other than the matrix, with their outline colours.
     """
 
     field: str
@@ -95,6 +98,7 @@ class SceneInfo:
     anode_outline: Any = None
     streamlines: Any = None
     scale_bar_um: float = 0.0
+    materials: list = dataclass_field(default_factory=list)
 
 
 def frame_to_grid(frame: FrameData) -> Any:
@@ -162,9 +166,9 @@ def render_frame(
     plotter.set_background("white")
     plotter.enable_anti_aliasing("msaa")
 
-    # Electrolyte, coloured.
-    electrolyte = frame.triangles[frame.cell_tags == ELECTROLYTE]
-    grid = pv.UnstructuredGrid({pv.CellType.TRIANGLE: electrolyte}, pad3(frame.points_um))
+    # Every conducting region (electrolyte, conducting fillers, shells, layers), coloured;
+    # blocking fillers are holes of the mesh and stay white.
+    grid = pv.UnstructuredGrid({pv.CellType.TRIANGLE: frame.triangles}, pad3(frame.points_um))
     grid.point_data["shown"] = values * factor
     mesh_actor = plotter.add_mesh(
         grid,
@@ -177,7 +181,7 @@ def render_frame(
         reset_camera=False,
     )
 
-    # Li metal; other materials (fillers, ...) in white, and internal boundaries.
+    # Li metal; the outline of every other material, and internal boundaries.
     anode = boundary_polyline(frame, "anode", ANODE)
     counter = boundary_polyline(frame, "counter", COUNTER)
     outline = None
@@ -194,7 +198,7 @@ def render_frame(
         )
     if counter is not None and li_counter(frame):
         add_counter_metal(plotter, pv, counter, view, line_px=line_px, dz=dz)
-    add_other_materials(plotter, pv, frame, line_px=line_px, dz=dz)
+    materials = add_other_materials(plotter, pv, frame, line_px=line_px, dz=dz)
 
     # Streamlines of the vector field.
     lines = None
@@ -244,6 +248,7 @@ def render_frame(
         anode_outline=outline,
         streamlines=lines,
         scale_bar_um=bar_um,
+        materials=materials,
     )
     pv.set_new_attribute(plotter, "lidendrite", info)
     pv.set_new_attribute(plotter, "lidendrite_clim", info.clim)

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Final statuses of a run that count as done (never run again).
-FINAL_OK = ("completed", "depleted", "short_circuit")
+FINAL_OK = ("completed", "depleted", "short_circuit", "filler_contact")
 
 
 def is_sweep_dir(path: str | Path) -> bool:

@@ -5,8 +5,8 @@ Headline outputs of a case, from its ``metrics.csv`` and ``status.json``:
 - ``tip_height_above_mean_um``: final ``tip_height_um - mean_height_um`` (the tip above the
   mean surface, not above the initial one);
 - ``tip_current_ratio``: final ``tip_current_ratio``;
-- ``event_time_s``: ``short_circuit_time_s`` or ``depletion_time_s`` of ``status.json``
-  (empty when the protocol finished);
+- ``event_time_s``: ``short_circuit_time_s``, ``depletion_time_s`` or
+  ``filler_contact_time_s`` of ``status.json`` (empty when the protocol finished);
 - ``roughness_growth_rate_um_per_s``: least-squares slope of ``roughness_rms_um`` against
   ``time_s`` over the whole run;
 - ``mean_cell_voltage_V``: time average of ``cell_voltage_V`` (weighted by ``dt_s``);
@@ -86,7 +86,7 @@ def headline_outputs(run_dir: Path) -> dict[str, float]:
     out = dict.fromkeys(HEADLINE_COLUMNS, math.nan)
     out["tip_height_above_mean_um"] = _last(m, "tip_height_um") - _last(m, "mean_height_um")
     out["tip_current_ratio"] = _last(m, "tip_current_ratio")
-    for key in ("short_circuit_time_s", "depletion_time_s"):
+    for key in ("short_circuit_time_s", "depletion_time_s", "filler_contact_time_s"):
         if status.get(key) is not None:
             out["event_time_s"] = float(status[key])
     t, rough = m.get("time_s"), m.get("roughness_rms_um")
