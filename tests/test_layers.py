@@ -35,6 +35,10 @@ from validation_utils import (
     shared_dir,
 )
 
+#: 1-D validations against references; under ``mpirun -n 2`` they would only repeat
+#: themselves (serial vs 2 ranks is tested with several regions in test_mpi_agreement.py).
+pytestmark = pytest.mark.serial
+
 SIGMA, T_PLUS, C0 = 0.01, 0.4, 1000.0
 LAYER_SIGMA, LAYER_T_PLUS = 0.02, 0.8
 THICKNESS_UM, LAYER_UM = 3.0, (1.0, 2.0)

@@ -42,6 +42,10 @@ from validation_utils import (
     shared_dir,
 )
 
+#: One-region 1-D validations against references; under ``mpirun -n 2`` they would only repeat
+#: themselves (serial vs 2 ranks is tested with several regions in test_mpi_agreement.py).
+pytestmark = pytest.mark.serial
+
 SIGMA, C0 = 0.01, 1000.0
 
 
