@@ -252,30 +252,14 @@ def build_cell(
             curves = counter_curves if refine_counter else None
             return far_field_size_field(field, curves, **far)
 
+    sizes = (float(size_at_anode_um), float(size_bulk_um), float(grading_distance_um))
+    flags = (bool(refine_counter), bool(periodic), wrap)
+
     def build() -> None:
         if shapes:
-            mesh_cell_with_fillers(
-                anode,
-                counter,
-                shapes,
-                float(size_at_anode_um),
-                float(size_bulk_um),
-                float(grading_distance_um),
-                bool(refine_counter),
-                bool(periodic),
-                wrap,
-            )
+            mesh_cell_with_fillers(anode, counter, shapes, *sizes, *flags)
         else:
-            _mesh_with_gmsh(
-                anode,
-                counter,
-                float(size_at_anode_um),
-                float(size_bulk_um),
-                float(grading_distance_um),
-                bool(refine_counter),
-                bool(periodic),
-                wrap,
-            )
+            _mesh_with_gmsh(anode, counter, *sizes, *flags)
 
     data = run_gmsh(comm, build, "mesh the cell")
     source = dict(anode_xy_um=anode, counter_xy_um=counter, size_at_anode_um=size_at_anode_um)
