@@ -21,7 +21,6 @@ same exit status and only rank 0 prints.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -33,11 +32,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from lidendrite import __version__
-from lidendrite.case import Case
-from lidendrite.config import Config, config_hash, load_config
+from lidendrite.check_report import check_report, table
+from lidendrite.config import config_hash, load_config
 from lidendrite.errors import ConfigError, LidendriteError
 from lidendrite.materials import PRESETS
-from lidendrite.plausibility import applicable_derived, config_warnings
+from lidendrite.plausibility import config_warnings
 
 __all__ = ["build_parser", "config_warnings", "main"]
 
@@ -88,88 +87,10 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------------------------
 
 
-def _table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [
-        indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in rows
-    ]
-
-
-def _mesh_report(cfg: Config) -> str:
-    """Build the cell mesh (collective) and describe it in one line."""
-    try:
-        from lidendrite.geometry.cell import cell_from_config
-    except ImportError as exc:
-        return f"mesh: not built (the geometry module is not available: {exc})"
-    built = cell_from_config(_comm(), cfg)
-    mesh = getattr(built, "mesh", None)
-    if mesh is None and isinstance(built, tuple | list):
-        mesh = built[0]
-    mesh = mesh if mesh is not None else built
-    try:
-        topology = mesh.topology
-        n_cells = topology.index_map(topology.dim).size_global
-        n_vertices = topology.index_map(0).size_global
-    except AttributeError:
-        return f"mesh: built ({type(built).__name__}), sizes not available"
-    return f"mesh: {n_cells} cells, {n_vertices} vertices"
-
-
-def _numerics_line(cfg: Config) -> str:
-    """The resolved numerics and output settings in one line (what a run will use)."""
-    num, every = cfg.numerics, cfg.output.every_s
-    items = [f"{k} {v}" for k, v in dataclasses.asdict(num).items()]
-    items.append(f"output every {every:g} s" if every is not None else "output: 40 frames")
-    return ", ".join(items)
-
-
 def _cmd_check(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides or ())
-    derived = Case.from_config(cfg).derived  # no mesh, no DOLFINx
-    el = cfg.electrolyte
-    source = f"preset {el.preset}" if el.preset else "given transport properties"
-    _echo(f"{args.config}: valid (config hash {config_hash(cfg)})")
-    _echo(f"title: {cfg.title}")
-    _echo(
-        f"cell: {cfg.cell.width_um:g} x {cfg.cell.thickness_um:g} um"
-        + (
-            f" (window of a {m:g} um membrane: far field above it)"
-            if (m := cfg.cell.membrane_thickness_um) and m > cfg.cell.thickness_um
-            else ""
-        )
-        + ", anode "
-        f"{cfg.cell.anode.shape}, counter electrode {cfg.cell.counter_electrode}; "
-        f"electrolyte: {source}; {cfg.operation.mode}, {len(cfg.operation.protocol)} step(s) "
-        f"x {cfg.operation.repeat}, {cfg.total_duration_s:g} s"
-    )
-    for i, f in enumerate(cfg.cell.fillers):
-        if (phi := getattr(getattr(f, "layout", None), "realised_area_fraction", None)) is not None:
-            _echo(
-                f"cell.fillers[{i}]: realised area fraction {phi:.4f} "
-                f"(target {f.layout.area_fraction:g})"
-            )
-    _echo("derived quantities:")
-    shown = applicable_derived(derived)
-    rows = [(name, f"{v:.6g}", unit, desc) for name, (v, unit, desc) in shown.items()]
-    for line in _table(rows):
+    for line in check_report(args.config, cfg, _comm(), mesh=args.mesh):
         _echo(line)
-    if cfg.materials:
-        from lidendrite.regions import region_rows
-
-        _echo("regions (at the cell temperature, in equilibrium with the matrix):")
-        for line in _table(region_rows(cfg)):
-            _echo(line)
-    _echo("numerics (resolved):")
-    for line in textwrap.wrap(_numerics_line(cfg), width=96):
-        _echo(f"  {line}")
-    if args.mesh:
-        _echo(_mesh_report(cfg))
-    warnings = config_warnings(cfg, derived)
-    for w in warnings:
-        _echo(f"warning: {w}")
-    if not warnings:
-        _echo("no warnings")
     return 0
 
 
@@ -243,7 +164,7 @@ def _cmd_presets(args: argparse.Namespace) -> int:
                 p.source,
             )
         )
-    for line in _table(rows, indent=""):
+    for line in table(rows, indent=""):
         _echo(line)
     _echo()
     _echo("Values at 298.15 K (sigma, i0); c0 = 1 M unless set. Notes:")
