@@ -253,6 +253,7 @@ def derived_quantities(cfg: Config) -> dict[str, tuple[float, str, str]]:
             temperature_K=temperature,
             depth_m=length_m,
             width_m=cfg.cell.width_um * 1e-6,
+            film_resistance_ohm_m2=kin.film_resistance_ohm_m2,
         )
     if stab is not None:
         h = cfg.mesh.size_at_anode_um

@@ -10,7 +10,14 @@ state (surface concentration ``c_s``, cathodic and anodic partial currents ``i_c
     K = (i_c/c₊ₛ + i_η/c_s) / (2 + c_f/c_s),  i_η = α_c i_c + α_a i_a,  G_u = i/(F D₊)
 
 so the amplitude grows at ``ω(k) = Ω D₊ k̃ [K G_u − i_η (γΩ/RT) k²] / (F D₊ k̃ + K)``; it vanishes at
-the neutral wavenumber ``k_n = √(K G_u RT / (i_η γΩ))``. For fast kinetics (K → ∞) this tends to
+the neutral wavenumber ``k_n = √(K G_u RT / (i_η γΩ))``.
+
+An interphase film of area resistance R_f (η → η − R_f i) sits in series with the kinetics:
+linearising i = BV(c, η − R_f i) gives δi (1 + R_f ∂i/∂η) = (the film-free δi), ∂i/∂η =
+F i_η/RT, so K and i_η are both multiplied by ``s = 1/(1 + R_f F i_η/RT) = R_ct'/(R_ct' + R_f)``
+(R_ct' = RT/(F i_η), the local differential charge-transfer resistance). The neutral wavelength
+does not change (s cancels); growth slows and the fastest wavelength moves where transport
+limited it. For fast kinetics (K → ∞) this tends to
 ``ω = V k̃ − (γΩ² D₊ c_s / RT) k̃ k²`` with ``V = iΩ/F``. A shape is resolved when the mesh puts
 several elements on the neutral and on the fastest-growing wavelength.
 """
@@ -76,12 +83,14 @@ def linear_stability(
     temperature_K: float,
     depth_m: float,
     width_m: float,
+    film_resistance_ohm_m2: float = 0.0,
 ) -> Stability | None:
     """Stability of a flat surface plating at ``current_A_per_m2`` (None: no plating below i_lim).
 
     The steady surface concentration of a binary salt (no fixed anions) is ``c₀(1 − i/i_lim)``.
     The fastest-growing wavelength is searched between the neutral wavelength and 100 cell
-    widths; ``depth_m`` is where the perturbation vanishes (the counter electrode).
+    widths; ``depth_m`` is where the perturbation vanishes (the counter electrode). A uniform
+    film ``film_resistance_ohm_m2`` scales the kinetic response (module docstring).
     """
     i = current_A_per_m2
     if not (0.0 < i < limiting_current_A_per_m2):
@@ -99,6 +108,8 @@ def linear_stability(
     i_c, i_a = i0 * c_s / c0 * math.exp(-alpha_cathodic * eta), i0 * math.exp(alpha_anodic * eta)
     i_eta = alpha_cathodic * i_c + alpha_anodic * i_a
     K = (i_c / c_s + i_eta / c_s) / 2.0
+    film_factor = 1.0 / (1.0 + film_resistance_ohm_m2 * F * i_eta / (R * temperature_K))
+    K, i_eta = film_factor * K, film_factor * i_eta
     G_u = i / (F * diffusivity_cation_m2_per_s)
     gamma, omega = surface_energy_J_per_m2, molar_volume_m3_per_mol
     l_cap = gamma * omega / (R * temperature_K)
