@@ -5,6 +5,12 @@ for 500 s: the salt diffusion length √(Dt) ≈ 25 µm reaches far beyond a 3 �
 window alone is far off, while the window continued by the coarse graded strip of the far field
 must reproduce the voltage, current and anode surface concentration of the fully, finely meshed
 membrane. ``check`` reports the limiting current and the diffusion time of the membrane.
+
+Above the limiting current (2 i_lim of the membrane) the anode surface depletes at Sand's time
+τ = πD(c₀F)²/(4[i(1 − t₊)]²) = πL²/(64 D) ≈ 246 s, when the diffusion layer √(Dτ) ≈ 18 µm is
+six times the window: the window with the far field must deplete when the whole membrane does
+(2 %), and both at Sand's time of a semi-infinite electrolyte (the counter electrode 80 µm away
+changes it by erfc(L/(2√(Dτ))) ≈ 1e-3).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from validation_utils import (
     nernst_einstein,
     one_d_cell,
     read_metrics,
+    read_status,
     run_case,
     shared_dir,
 )
@@ -35,12 +42,12 @@ def limiting_current(length_um: float) -> float:
     return 2.0 * F * d * C0 / ((1.0 - T_PLUS) * length_um * 1e-6)
 
 
-def config(thickness_um: float, membrane_um: float | None) -> dict:
+def config(thickness_um: float, membrane_um: float | None, current_ratio: float = 0.5) -> dict:
     data = merge(
         one_d_cell(thickness_um=thickness_um, transference_number=T_PLUS),
         {
             "operation": {
-                "current_density_A_per_m2": 0.5 * limiting_current(MEMBRANE_UM),
+                "current_density_A_per_m2": current_ratio * limiting_current(MEMBRANE_UM),
                 "duration_s": 500.0,
             },
             "numerics": {"dt_initial_s": 1.0, "dt_max_s": 20.0},
@@ -81,6 +88,32 @@ def test_window_with_far_field_matches_the_whole_membrane(comm, tmp_path):
     assert worst["far"] < 0.01
     assert worst["window"] > 0.05  # the far field matters here
     assert ref["c_anode_mean_mol_per_m3"][-1] < 0.8 * C0  # a real transient
+
+
+def test_sand_time_through_the_far_field(comm, tmp_path):
+    root = shared_dir(tmp_path, comm)
+    _, _, d = nernst_einstein(SIGMA, T_PLUS, C0)
+    current = 2.0 * limiting_current(MEMBRANE_UM)
+    sand = math.pi * d * (C0 * F) ** 2 / (4.0 * (current * (1.0 - T_PLUS)) ** 2)
+    times = {}
+    for name, thickness, membrane in (("full", MEMBRANE_UM, None), ("far", WINDOW_UM, MEMBRANE_UM)):
+        data = config(thickness, membrane, current_ratio=2.0)
+        data["numerics"]["dt_max_s"] = 10.0
+        run_case(data, root / name, comm)
+        status = read_status(root / name, comm)
+        assert status["status"] == "depleted", status
+        times[name] = status["depletion_time_s"]
+    err_far = abs(times["far"] / times["full"] - 1.0)
+    print(
+        f"\nSand: far field {times['far']:.5g} s, whole membrane {times['full']:.5g} s "
+        f"({err_far:.2e}); semi-infinite {sand:.5g} s"
+    )
+    assert err_far < 0.02
+    assert times["full"] == pytest.approx(sand, rel=0.02)
+    assert times["far"] == pytest.approx(sand, rel=0.02)
+    # the window alone has 27x the limiting current: it never depletes
+    run_case(config(WINDOW_UM, None, current_ratio=2.0), root / "window", comm)
+    assert read_status(root / "window", comm)["status"] == "completed"
 
 
 def test_check_reports_the_membrane():
