@@ -108,12 +108,14 @@ def test_i0_at_matching_points_survives_each_remesh(record):
         m, i0 = _at_nearest(xy1, xy0, m0, i0_0)
         # One step of growth lies between the two polylines: the nearest points match a
         # material point to ~ the step (≤ 0.02 µm here), except at the two concave feet of
-        # the defect, where the surface is consumed (the loop cut) and the nearest point is
-        # ambiguous. The surface slides far from its initial x (0.1-0.35 µm): a remesh that
-        # re-evaluated the pattern at x would fail by far.
+        # the defect, where the surface is consumed: material points from the two sides meet
+        # there along the normals, the material coordinate jumps (by the surface consumed so
+        # far, ~0.2 µm here) and the nearest point is ambiguous. The surface slides far from
+        # its initial x (0.1-0.35 µm): a remesh that re-evaluated the pattern at x would fail
+        # by far.
         err = np.abs(m - m1)
         ok = err < 0.03
-        assert np.count_nonzero(~ok) <= 2 and err.max() < 0.1
+        assert np.count_nonzero(~ok) <= 2 and err.max() < 0.3
         assert np.max(np.abs(i0 - i0_1)[ok]) < 0.2 * EPS * i0_ref
         drift = max(drift, float(np.quantile(np.abs(xy1[:, 0] - m1), 0.9)))
         checked += 1

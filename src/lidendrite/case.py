@@ -12,7 +12,7 @@ units and converts back only when it writes metrics and fields, through the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +22,7 @@ from lidendrite.constants import FARADAY_C_PER_MOL as F
 from lidendrite.constants import GAS_CONSTANT_J_PER_MOL_K as R
 from lidendrite.geometry.tags import TagRegistry
 from lidendrite.physics.closures import RegionCoefficients, conductivity
-from lidendrite.physics.patterns import pattern_factor
+from lidendrite.physics.patterns import mix_new_surface, new_surface_fraction, pattern_factor
 from lidendrite.regions import TransportProperties, regions
 from lidendrite.scaling import CellParameters, Scaling, cell_parameters, make_scaling
 from lidendrite.solver.protocol import Segment, schedule
@@ -80,6 +80,22 @@ class MaterialCoefficients:
         return float(conductivity(1.0, self.closure()))
 
 
+def _new_surface(cfg: Config, exchange_current: float, scaling: Scaling) -> dict:
+    """Scaled properties of newly plated Li and the initial anode they are measured against."""
+    new = cfg.kinetics.new_surface
+    if new is None:
+        return {}
+    from lidendrite.geometry.anode import anode_profile_from_config
+
+    return dict(
+        new_exchange_current=exchange_current * new.exchange_current_factor,
+        new_film_resistance=new.film_resistance_ohm_m2
+        * scaling.current_A_per_m2
+        / scaling.thermal_voltage_V,
+        initial_xy_um=anode_profile_from_config(cfg.cell, cfg.mesh.size_at_anode_um),
+    )
+
+
 def _material(
     name: str, tag: int, tp: TransportProperties, scaling: Scaling, matrix_product: float
 ) -> MaterialCoefficients:
@@ -130,18 +146,48 @@ class ElectrodeCoefficients:
     """Cell width, µm (the domain of a random pattern)."""
     film_resistance: float = 0.0
     """Interphase film resistance R_film F i_ref / (R T) (0: no film)."""
+    new_exchange_current: float | None = None
+    """Scaled i₀ of newly plated Li (``kinetics.new_surface``; None: it inherits the pattern)."""
+    new_film_resistance: float = 0.0
+    """Scaled film resistance of newly plated Li."""
+    initial_xy_um: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """The initial polyline of the surface (what new surface is measured against)."""
 
-    def exchange_current_at(self, material_x_um: np.ndarray) -> np.ndarray:
-        """Scaled i₀ at surface points of initial (material) x coordinate ``material_x_um``."""
+    @property
+    def tracks_new_surface(self) -> bool:
+        """Whether newly plated Li has its own properties."""
+        return self.new_exchange_current is not None
+
+    def new_fraction(self, xy_um: np.ndarray, material_x_um: np.ndarray) -> np.ndarray:
+        """Newly plated share of the surface at the polyline vertices ``xy_um`` (0 if untracked)."""
+        if not self.tracks_new_surface:
+            return np.zeros(len(xy_um))
+        return new_surface_fraction(xy_um, material_x_um, self.initial_xy_um)
+
+    def exchange_current_at(
+        self, material_x_um: np.ndarray, new_fraction: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Scaled i₀ at surface points of initial (material) x coordinate ``material_x_um``.
+
+        ``new_fraction``: the share of newly plated Li there (area-weighted mix).
+        """
         factor = pattern_factor(
             self.patterns, material_x_um, self.width_um, "exchange_current_density"
         )
-        return self.exchange_current * factor
+        old = self.exchange_current * factor
+        if new_fraction is None or not self.tracks_new_surface:
+            return old
+        return mix_new_surface(old, self.new_exchange_current, new_fraction)
 
-    def film_resistance_at(self, material_x_um: np.ndarray) -> np.ndarray:
+    def film_resistance_at(
+        self, material_x_um: np.ndarray, new_fraction: np.ndarray | None = None
+    ) -> np.ndarray:
         """Scaled film resistance at surface points of material x coordinate ``material_x_um``."""
         factor = pattern_factor(self.patterns, material_x_um, self.width_um, "film_resistance")
-        return self.film_resistance * factor
+        old = self.film_resistance * factor
+        if new_fraction is None or not self.tracks_new_surface:
+            return old
+        return mix_new_surface(old, self.new_film_resistance, new_fraction)
 
 
 @dataclass(frozen=True)
@@ -213,6 +259,7 @@ class Case:
                 patterns=cfg.kinetics.patterns,
                 width_um=cfg.cell.width_um,
                 film_resistance=film,
+                **_new_surface(cfg, params.exchange_current, scaling),
             ),
             ElectrodeCoefficients(
                 "counter",
@@ -282,13 +329,14 @@ class Case:
 
     @property
     def patterned(self) -> bool:
-        """Whether the anode carries a surface pattern (its material coordinate is tracked)."""
-        return bool(self.electrode("anode").patterns)
+        """Whether the anode's material coordinate is tracked (surface patterns, new Li)."""
+        anode = self.electrode("anode")
+        return bool(anode.patterns) or anode.tracks_new_surface
 
     @property
     def filmed(self) -> bool:
         """Whether the Li electrodes carry an interphase film (the film-limited law is used)."""
-        return any(e.film_resistance > 0.0 for e in self.electrodes)
+        return any(e.film_resistance > 0.0 or e.new_film_resistance > 0.0 for e in self.electrodes)
 
     def electrode(self, name: str) -> ElectrodeCoefficients:
         """Kinetic data of the electrode called ``name``."""

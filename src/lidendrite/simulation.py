@@ -20,7 +20,7 @@ from lidendrite.case import Case
 from lidendrite.config import Config, config_to_dict
 from lidendrite.engine.callbacks import CallbackList
 from lidendrite.engine.loop import RunResult, Stepper
-from lidendrite.engine.metrics import flux_share_columns
+from lidendrite.engine.metrics import extra_columns
 from lidendrite.engine.signals import StopRequest
 from lidendrite.errors import ConfigError, GeometryError, SolverError
 from lidendrite.fem import versions
@@ -113,7 +113,7 @@ def run(
             "time_s": meta["time_s"],
         },
         history=None if previous is None else previous.get("history", []),
-        extra_columns=flux_share_columns(case),
+        extra_columns=extra_columns(case),
     )
     recorder.warnings = config_warnings(cfg, case.derived)  # saved in status.json
     for warning in recorder.warnings:

@@ -139,6 +139,12 @@ def _check_numerics(num: NumericsConfig) -> None:
 
 
 def _check_patterns(kin: KineticsConfig) -> None:
+    new = kin.new_surface
+    if new is not None and new.film_resistance_ohm_m2 > 0.0 and kin.film_resistance_ohm_m2 == 0.0:
+        raise ConfigError(
+            f"kinetics.new_surface.film_resistance_ohm_m2 = {new.film_resistance_ohm_m2:g}: a "
+            "film on new Li needs the film law, kinetics.film_resistance_ohm_m2 > 0 (it is 0)"
+        )
     for i, pattern in enumerate(kin.patterns):
         if pattern.quantity == "film_resistance" and kin.film_resistance_ohm_m2 == 0.0:
             raise ConfigError(
@@ -240,6 +246,11 @@ def config_from_dict(data: Mapping[str, Any], overrides: Sequence[str] = ()) -> 
     _check_mesh(cfg.mesh, cell)
     _check_numerics(cfg.numerics)
     _check_patterns(kin)
+    if kin.new_surface is not None and getattr(cell, "mesh_file", None):
+        raise ConfigError(
+            "kinetics.new_surface: new Li is measured against the initial surface a built cell "
+            "knows; not with cell.mesh_file (leave new_surface out)"
+        )
     output = cfg.output
     if output.every_s is None:
         total = op.repeat * sum(s.duration_s for s in op.protocol)

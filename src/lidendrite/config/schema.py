@@ -36,6 +36,7 @@ __all__ = [
     "MaterialConfig",
     "Filler",
     "MeshConfig",
+    "NewSurfaceConfig",
     "NumericsConfig",
     "OperationConfig",
     "OutputConfig",
@@ -170,6 +171,22 @@ SurfacePattern = Annotated[
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
+class NewSurfaceConfig:
+    """Newly plated Li: the surface a stretching plating surface creates (fresh Li).
+
+    Where the surface around a vertex has more arc length than the initial surface it came from,
+    the excess fraction is new surface with these properties; the rest keeps its own.
+    """
+
+    exchange_current_factor: Float = Field(
+        1.0, gt=0, description="i0 of the new surface / i0 of the kinetics (without patterns), -"
+    )
+    film_resistance_ohm_m2: Float = Field(
+        0.0, ge=0, description="interphase film resistance of the new surface, ohm m^2"
+    )
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
 class KineticsConfig:
     """Butler-Volmer kinetics and capillarity of the Li/electrolyte interface."""
 
@@ -198,6 +215,11 @@ class KineticsConfig:
         (),
         description="heterogeneity of the plating surface: patterns that multiply, "
         "each chosen by its kind (sinusoid, patches, random)",
+    )
+    new_surface: NewSurfaceConfig | None = Field(
+        None,
+        description="properties of newly plated Li, the surface created where the plating "
+        "surface stretches (null: it inherits the pattern at its material coordinate)",
     )
 
 

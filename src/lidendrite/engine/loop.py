@@ -296,7 +296,7 @@ class Stepper:
                 t0 = time.perf_counter()
                 max_step = max(float(np.abs(d).max()) for d in steps.values())
                 shift = (area_under(moved["anode"]) - area_under(st.anode.xy)) / self.case.width_um
-                material = (moved["anode"], st.anode_material()) if self.case.patterned else None
+                material = (moved["anode"], st.material_step[1]) if self.case.patterned else None
                 self.state = remeshed_state(
                     old_state,
                     self.settings,

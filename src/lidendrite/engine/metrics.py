@@ -106,6 +106,16 @@ def flux_share_columns(case: Case) -> list[str]:
     return [FLUX_SHARE_PREFIX + n for n in names] if len(names) > 1 else []
 
 
+#: Column of the newly plated share of the anode surface (with ``kinetics.new_surface``).
+NEW_SURFACE_COLUMN = "new_surface_fraction"
+
+
+def extra_columns(case: Case) -> list[str]:
+    """Columns beyond :data:`COLUMNS` that this case writes: flux shares, new Li surface."""
+    new = [NEW_SURFACE_COLUMN] if case.electrode("anode").tracks_new_surface else []
+    return flux_share_columns(case) + new
+
+
 @dataclass
 class RunCounters:
     """What the stepper accumulates between metrics rows."""
@@ -246,6 +256,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         )
     if state.counter is not None:
         out["counter_mean_height_um"] = mean_height(state.counter.xy, width)
+    if case.electrode("anode").tracks_new_surface:
+        out[NEW_SURFACE_COLUMN] = state.new_surface_fraction()
     shares = {k: v for k, v in vals.items() if k.startswith(FLUX_SHARE_PREFIX)}
     total = sum(shares.values())
     for k, v in shares.items():

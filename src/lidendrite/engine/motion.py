@@ -12,7 +12,8 @@ import numpy as np
 
 from lidendrite.engine.contact import held_anode_step
 from lidendrite.engine.state import Interface, MeshState, SurfaceState
-from lidendrite.moving.front import area_under, boundary_integral, front_step
+from lidendrite.geometry.polyline import carry_along
+from lidendrite.moving.front import area_under, boundary_integral, front_motion
 from lidendrite.physics.kinetics import film_limited_current, film_limited_slope
 
 #: Largest displacement of a front vertex per step, beyond the translation of the whole front,
@@ -32,7 +33,7 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     """
     case = state.case
     applied = float(state.problem.control.value) if case.galvanostatic else None
-    out = {}
+    out, motions = {}, {}
     for name, itf, phi_s, side in (
         ("anode", state.anode, state.cell_voltage_scaled(), +1),
         ("counter", state.counter, 0.0, -1),
@@ -41,7 +42,7 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
             continue
         surface = state.surface_state(itf)
         step_per_current = case.params.front_speed * dt_hat
-        out[name] = front_step(
+        motion = front_motion(
             itf.xy,
             itf.normals,
             state.plating_current_nodal(itf, phi_s, surface),
@@ -52,8 +53,17 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
             applied_mean=None if applied is None else side * applied,
             capillary_stiffness=step_per_current * capillary_stiffness(state, itf, phi_s, surface),
         )
+        out[name] = motion.displacement
+        motions[name] = motion
     # the front stops at fillers; the Li it would have put there plates on the free surface
     out["anode"] = held_anode_step(state, out["anode"])
+    if case.patterned:
+        # material points go along the normals; each vertex takes the material coordinate of
+        # the point of that surface where it lands
+        before = state.anode_material()
+        landed = state.anode.xy + out["anode"] - (0.0, motions["anode"].area_shift_um)
+        after = carry_along(landed, motions["anode"].normal_xy, before)
+        state.material_step = (before, after)
     return out
 
 
@@ -117,6 +127,7 @@ def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) 
         itf = itfs[name]
         x[itf.nodes, :2] = (itf.xy + step)[itf.to_poly]
     state.refresh_interfaces()
+    state.after_front_step()
 
 
 def undo_motion(state: MeshState) -> None:
@@ -124,6 +135,7 @@ def undo_motion(state: MeshState) -> None:
     state.mover.move(state.problem.disp1, sign=-1.0)
     state.problem.disp1.x.array[:] = 0.0
     state.refresh_interfaces()
+    state.after_front_step(undo=True)
 
 
 def motion_dt_limit(state: MeshState) -> float:

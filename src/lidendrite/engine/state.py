@@ -94,6 +94,8 @@ class MeshState:
         self.pending_correction = 0.0  # relative salt correction of the remesh that made it
         self.pending_salt_added_mol_per_m = 0.0  # the same as salt added (signed), mol/m
         self.cache: dict[str, object] = {}  # compiled forms of observers (metrics, output)
+        # material coordinates of the anode vertices before and after the coming front step
+        self.material_step: tuple[np.ndarray, np.ndarray] | None = None
         self.refresh_interfaces()
 
     # -- geometry -------------------------------------------------------------------------
@@ -202,19 +204,49 @@ class MeshState:
         new anode takes the value at its nearest point on that polyline (new surface included),
         and its exchange current (and film resistance) is the pattern at that material coordinate.
         """
+        material = carry_along(self.anode.xy, source_xy, source_material)
+        self.set_anode_surface(material)
+
+    def after_front_step(self, undo: bool = False) -> None:
+        """The anode's material coordinates (and what they carry) after a front step or its undo.
+
+        The material points moved along the normals and the vertices slid
+        (:mod:`lidendrite.engine.motion`); ``material_step`` holds both sets.
+        """
+        if self.material_step is not None:
+            self.set_anode_surface(self.material_step[0 if undo else 1])
+
+    def set_anode_surface(self, material: np.ndarray) -> None:
+        """Material coordinates of the anode polyline vertices, and the i₀ and film they carry.
+
+        With ``kinetics.new_surface`` the newly plated share of the surface around each vertex
+        (:func:`~lidendrite.physics.patterns.new_surface_fraction`) takes the new Li's values.
+        """
         itf, coef = self.anode, self.problem.coefficients
-        material = carry_along(itf.xy, source_xy, source_material)[itf.to_poly]
         anode = self.case.electrode("anode")
+        fraction = anode.new_fraction(itf.xy, material)[itf.to_poly]
+        material = material[itf.to_poly]
         self.layout.set_values(coef.material_x, material, nodes=itf.nodes)
         self.layout.set_values(
-            coef.exchange_current, anode.exchange_current_at(material), nodes=itf.nodes
+            coef.exchange_current, anode.exchange_current_at(material, fraction), nodes=itf.nodes
         )
         coef.material_x.x.scatter_forward()
         coef.exchange_current.x.scatter_forward()
         if coef.film_resistance is not None:
-            film = anode.film_resistance_at(material)
+            film = anode.film_resistance_at(material, fraction)
             self.layout.set_values(coef.film_resistance, film, nodes=itf.nodes)
             coef.film_resistance.x.scatter_forward()
+
+    def new_surface_fraction(self) -> float:
+        """Newly plated share of the anode surface (arc-length mean; 0 if untracked; collective)."""
+        anode = self.case.electrode("anode")
+        if not anode.tracks_new_surface:
+            return 0.0
+        xy = self.anode.xy
+        f = anode.new_fraction(xy, self.anode_material())
+        seg = np.hypot(*np.diff(xy, axis=0).T)
+        weights = np.concatenate([[0.0], seg]) + np.concatenate([seg, [0.0]])
+        return float(np.sum(f * weights) / np.sum(weights))
 
     def cell_voltage_scaled(self) -> float:
         """The global unknown V (shared by all ranks)."""

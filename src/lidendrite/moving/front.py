@@ -13,6 +13,8 @@ out at the crossing point (Huygens' principle / the entropy solution of the fron
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from lidendrite.geometry.polyline import polyline_length, resample_polyline
@@ -193,6 +195,49 @@ def front_step(
 ) -> np.ndarray:
     """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
 
+    :func:`front_motion` without the normally moved polyline.
+    """
+    return front_motion(
+        xy,
+        normals,
+        plating_current,
+        step_per_current=step_per_current,
+        width_um=width_um,
+        side=side,
+        periodic=periodic,
+        applied_mean=applied_mean,
+        capillary_stiffness=capillary_stiffness,
+    ).displacement
+
+
+class FrontMotion(NamedTuple):
+    """One explicit front step: the vertex displacement and the material points' polyline."""
+
+    displacement: np.ndarray
+    """Final displacement of every vertex (µm): normal motion, sliding, the area shift."""
+    normal_xy: np.ndarray
+    """The vertices moved along their true normals (where the surface's material points go;
+    the vertices themselves move vertically where the surface is a graph, then slide back to
+    their spacing, then shift uniformly)."""
+    area_shift_um: float
+    """The uniform vertical shift that makes the swept area the Faraday one (included in the
+    displacement, not in ``normal_xy``)."""
+
+
+def front_motion(
+    xy: np.ndarray,
+    normals: np.ndarray,
+    plating_current: np.ndarray,
+    *,
+    step_per_current: float,
+    width_um: float,
+    side: int,
+    periodic: bool,
+    applied_mean: float | None = None,
+    capillary_stiffness: np.ndarray | None = None,
+) -> FrontMotion:
+    """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
+
     ``v_n = iΩ/F``: the vertices advance by ``step_per_current × i`` along the normal
     (:func:`boundary_displacement`) and then slide along the moved surface back to their
     relative arc-length spacing (only the normal motion is physical, and a surface that shrinks
@@ -223,12 +268,12 @@ def front_step(
     target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
     if capillary_stiffness is not None:
         step = implicit_capillary_step(xy, step, capillary_stiffness, periodic=periodic)
-    d = boundary_displacement(step, normals)
-    d = keep_spacing(xy, xy + d) - xy
-    d[:, 1] += (target - (area_under(xy + d) - area_under(xy))) / width_um
+    d = keep_spacing(xy, xy + boundary_displacement(step, normals)) - xy
+    shift = (target - (area_under(xy + d) - area_under(xy))) / width_um
+    d[:, 1] += shift
     if periodic:
         d[0] = d[-1] = 0.5 * (d[0] + d[-1])
-    return d
+    return FrontMotion(d, xy + step[:, None] * normals, float(shift))
 
 
 def clean_front(xy: np.ndarray, spacing_um: float) -> np.ndarray:

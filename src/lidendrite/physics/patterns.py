@@ -17,7 +17,13 @@ import numpy as np
 
 from lidendrite.config.schema import PatchesPattern, RandomPattern, SinusoidPattern
 
-__all__ = ["pattern_factor", "random_field", "smallest_pattern_length_um"]
+__all__ = [
+    "mix_new_surface",
+    "new_surface_fraction",
+    "pattern_factor",
+    "random_field",
+    "smallest_pattern_length_um",
+]
 
 Pattern = SinusoidPattern | PatchesPattern | RandomPattern
 
@@ -81,3 +87,33 @@ def smallest_pattern_length_um(patterns: Sequence[Pattern]) -> float | None:
         else:
             lengths.append(p.correlation_um)
     return min(lengths) if lengths else None
+
+
+def new_surface_fraction(
+    xy_um: np.ndarray, material_x_um: np.ndarray, initial_xy_um: np.ndarray
+) -> np.ndarray:
+    """Fraction of the surface around each vertex of ``xy_um`` that is newly plated Li.
+
+    A segment of the current polyline between material coordinates X₁ and X₂ came from the arc
+    |S₀(X₂) − S₀(X₁)| of the initial surface (S₀: arc length of ``initial_xy_um`` as a function
+    of its x, the material coordinate); where it is longer than that, the excess is new
+    surface: f = max(0, 1 − |ΔS₀|/Δs). A vertex takes the length-weighted mean of its two
+    segments. Compressed surface (Δs < |ΔS₀|) keeps its properties (f = 0). Under normal growth
+    by d of a surface of curvature κ, f = dκ/(1 + dκ) where it is convex.
+    """
+    xy = np.asarray(xy_um, dtype=float)
+    x0 = np.asarray(initial_xy_um, dtype=float)
+    s0 = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(x0, axis=0).T))])
+    arc0 = np.interp(np.asarray(material_x_um, dtype=float), x0[:, 0], s0)
+    length = np.hypot(*np.diff(xy, axis=0).T)
+    frac = np.clip(1.0 - np.abs(np.diff(arc0)) / np.maximum(length, 1e-300), 0.0, 1.0)
+    new = frac * length
+    left = np.concatenate([[0.0], new])
+    right = np.concatenate([new, [0.0]])
+    total = np.concatenate([[0.0], length]) + np.concatenate([length, [0.0]])
+    return (left + right) / np.maximum(total, 1e-300)
+
+
+def mix_new_surface(old: np.ndarray, new_value: float, fraction: np.ndarray) -> np.ndarray:
+    """Area-weighted value of a surface property: (1 − f) old + f new."""
+    return (1.0 - fraction) * np.asarray(old, dtype=float) + fraction * new_value
