@@ -279,6 +279,11 @@ class NumericsConfig:
     """Time stepping, nonlinear solver and moving-boundary settings."""
 
     time_scheme: Literal["bdf1", "bdf2"] = Field("bdf2", description="time integration scheme")
+    front_scheme: Literal["euler", "ab2"] = Field(
+        "euler",
+        description="explicit front step: euler (the current at the start of the step, first "
+        "order) or ab2 (Adams-Bashforth, the current extrapolated to mid-step, second order)",
+    )
     dt_initial_s: Float = Field(1e-3, gt=0, description="first time step, s")
     dt_min_s: Float = Field(1e-9, gt=0, description="smallest time step before giving up, s")
     dt_max_s: Float = Field(60.0, gt=0, description="largest time step, s")

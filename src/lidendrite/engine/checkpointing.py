@@ -89,6 +89,11 @@ def restore_stepper(stepper: Any, checkpoint: dict) -> LoopState:
     stepper.state = MeshState(stepper.case, cell, stepper.settings)
     restore_nodes(stepper.state, checkpoint["nodes"], checkpoint["v"])
     stepper.state.fresh_quality = meta["fresh_quality"]
+    history = meta.get("front_history") or {}
+    stepper.state.front_history = {
+        name: (*(np.asarray(a, dtype=float) for a in values[:3]), float(values[3]))
+        for name, values in history.items()
+    } or None
     stepper.time_s, stepper.step = float(meta["time_s"]), int(meta["step"])
     stepper.counters = metric_table.RunCounters(**meta["counters"])
     stepper.timings_s.update(meta["timings_s"])
@@ -115,6 +120,11 @@ def write_stepper_checkpoint(stepper: Any, out_dir: Path, loop: LoopState) -> No
         "timings_s": stepper.timings_s,
         "fresh_quality": stepper.state.fresh_quality,
         "recorder": stepper.recorder.resume_info(),
+        # the last front step, for a second-order (Adams-Bashforth) front step after a resume
+        "front_history": {
+            name: [np.asarray(a).tolist() for a in values[:3]] + [float(values[3])]
+            for name, values in (stepper.state.front_history or {}).items()
+        },
     }
     write_checkpoint(out_dir, stepper.state, meta)
     stepper.checkpoints_written += 1

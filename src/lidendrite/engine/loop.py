@@ -321,7 +321,9 @@ class Stepper:
                 self.state = old_state
             elif move:
                 undo_motion(self.state)
-        elif remeshed:
+        elif move:  # the Adams-Bashforth front step looks back at this one
+            self.state.front_history = old_state.front_pending
+        if ok and remeshed:
             self.recorder.new_segment()
             old_state.close()
             self.counters.remesh_count += 1

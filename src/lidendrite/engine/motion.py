@@ -33,7 +33,7 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     """
     case = state.case
     applied = float(state.problem.control.value) if case.galvanostatic else None
-    out, motions = {}, {}
+    out, motions, pending = {}, {}, {}
     for name, itf, phi_s, side in (
         ("anode", state.anode, state.cell_voltage_scaled(), +1),
         ("counter", state.counter, 0.0, -1),
@@ -42,19 +42,24 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
             continue
         surface = state.surface_state(itf)
         step_per_current = case.params.front_speed * dt_hat
+        current = state.plating_current_nodal(itf, phi_s, surface)
+        advancing, lagged = second_order_terms(state, name, itf.xy, current, dt_hat)
         motion = front_motion(
             itf.xy,
             itf.normals,
-            state.plating_current_nodal(itf, phi_s, surface),
+            advancing,
             step_per_current=step_per_current,
             width_um=case.width_um,
             side=side,
             periodic=case.periodic,
             applied_mean=None if applied is None else side * applied,
             capillary_stiffness=step_per_current * capillary_stiffness(state, itf, phi_s, surface),
+            lagged_step=lagged,
         )
+        pending[name] = (itf.xy.copy(), current, motion.normal_step, dt_hat)
         out[name] = motion.displacement
         motions[name] = motion
+    state.front_pending = pending
     # the front stops at fillers; the Li it would have put there plates on the free surface
     out["anode"] = held_anode_step(state, out["anode"])
     if case.patterned:
@@ -65,6 +70,28 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
         after = carry_along(landed, motions["anode"].normal_xy, before)
         state.material_step = (before, after)
     return out
+
+
+def second_order_terms(
+    state: MeshState, name: str, xy: np.ndarray, current: np.ndarray, dt_hat: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The plating current that advances the front over the coming step, and the lagged step.
+
+    ``euler``: the current now, no lag. ``ab2`` (variable-step Adams–Bashforth): the current
+    extrapolated to the middle of the step, (1 + r/2) i_n − (r/2) i_{n−1}, r = Δt_n/Δt_{n−1},
+    and the previous normal step × r (for the capillary correction,
+    :func:`~lidendrite.moving.front.front_motion`), both taken at the nearest point of the
+    previous polyline (a vertex slides along the surface between steps; a remesh keeps the
+    history: it is polylines, not mesh data). Euler on the first step.
+    """
+    hist = state.front_history
+    if state.case.config.numerics.front_scheme != "ab2" or not hist or name not in hist:
+        return current, None
+    xy_prev, i_prev, step_prev, dt_prev = hist[name]
+    r = dt_hat / dt_prev
+    previous = carry_along(xy, xy_prev, i_prev)
+    lagged = r * carry_along(xy, xy_prev, step_prev)
+    return (1.0 + 0.5 * r) * current - 0.5 * r * previous, lagged
 
 
 def capillary_stiffness(

@@ -96,6 +96,10 @@ class MeshState:
         self.cache: dict[str, object] = {}  # compiled forms of observers (metrics, output)
         # material coordinates of the anode vertices before and after the coming front step
         self.material_step: tuple[np.ndarray, np.ndarray] | None = None
+        # electrode polylines and plating currents at the start of the last accepted step, and
+        # its dt (scaled), for the Adams-Bashforth front step; those of the coming step
+        self.front_history: dict | None = None
+        self.front_pending: dict | None = None
         self.refresh_interfaces()
 
     # -- geometry -------------------------------------------------------------------------

@@ -222,6 +222,8 @@ class FrontMotion(NamedTuple):
     area_shift_um: float
     """The uniform vertical shift that makes the swept area the Faraday one (included in the
     displacement, not in ``normal_xy``)."""
+    normal_step: np.ndarray
+    """The normal step of every vertex (µm; capillarity included)."""
 
 
 def front_motion(
@@ -235,6 +237,7 @@ def front_motion(
     periodic: bool,
     applied_mean: float | None = None,
     capillary_stiffness: np.ndarray | None = None,
+    lagged_step: np.ndarray | None = None,
 ) -> FrontMotion:
     """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
 
@@ -259,6 +262,9 @@ def front_motion(
             curvature term is taken at the end of the step (linearly implicit), which keeps
             capillarity stable at any step; the swept area is still that of the explicit
             current (Faraday).
+        lagged_step: With a second-order (Adams–Bashforth) current: the previous normal step
+            times Δt/Δt_prev at these vertices; the implicit capillary correction then acts on
+            the difference only.
     """
     i_p = plating_current
     if applied_mean is not None:
@@ -267,13 +273,17 @@ def front_motion(
     step = step_per_current * i_p
     target = side * boundary_integral(xy, step)  # swept area, signed as ∫ y dx
     if capillary_stiffness is not None:
-        step = implicit_capillary_step(xy, step, capillary_stiffness, periodic=periodic)
+        # (I − σD₂)(Δn − L) = Δn_explicit − L: with L the previous normal step (× Δt ratio)
+        # the implicit correction σD₂(Δn − L) is O(Δt³) per step and keeps a second-order step
+        # second order (the capillary term becomes a Crank–Nicolson-like average)
+        lag = np.zeros_like(step) if lagged_step is None else np.asarray(lagged_step, float)
+        step = lag + implicit_capillary_step(xy, step - lag, capillary_stiffness, periodic=periodic)
     d = keep_spacing(xy, xy + boundary_displacement(step, normals)) - xy
     shift = (target - (area_under(xy + d) - area_under(xy))) / width_um
     d[:, 1] += shift
     if periodic:
         d[0] = d[-1] = 0.5 * (d[0] + d[-1])
-    return FrontMotion(d, xy + step[:, None] * normals, float(shift))
+    return FrontMotion(d, xy + step[:, None] * normals, float(shift), step)
 
 
 def clean_front(xy: np.ndarray, spacing_um: float) -> np.ndarray:
