@@ -132,3 +132,26 @@ def test_min_distance_to_segments():
     assert min_distance(np.array([[-3.0, 4.0]]), line) == pytest.approx(5.0)  # to the end point
     many = np.column_stack([np.linspace(-1, 5, 1201), np.full(1201, 3.0)])  # > one block, x = 2 in
     assert min_distance(many, line) == pytest.approx(1.0)  # from (2, 3) to (2, 2)
+
+
+def test_cut_at_walls_removes_what_crosses_a_side_wall():
+    from lidendrite.moving.front import area_under, cut_at_walls
+
+    # the front leaves through the left wall and comes back: cut at the crossing, x = 0 at
+    # t = 1/3 of the segment (-0.1, 0.5) -> (0.2, 1.0), y = 0.5 + 0.5/3
+    xy = np.array([[0.0, 0.0], [-0.1, 0.5], [0.2, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    cut, n = cut_at_walls(xy, 2.0, smooth_halfwidth=0)
+    assert n == 1
+    np.testing.assert_allclose(cut, [[0.0, 0.5 + 0.5 / 3], [0.2, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    # mirrored on the right wall: the same cut
+    mirrored = np.column_stack([2.0 - xy[::-1, 0], xy[::-1, 1]])
+    cut_r, n_r = cut_at_walls(mirrored, 2.0, smooth_halfwidth=0)
+    assert n_r == 1
+    np.testing.assert_allclose(cut_r, np.column_stack([2.0 - cut[::-1, 0], cut[::-1, 1]]))
+    # the area under the front loses the triangle beyond the wall, (0, 0), (-0.1, 0.5),
+    # (0, 2/3): 0.5 · 0.1 · 2/3 (the deposit accounting records it as a loop)
+    removed = area_under(xy) - area_under(cut)
+    assert removed == pytest.approx(0.5 * 0.1 * (2.0 / 3.0), abs=1e-12)
+    # a front inside the cell is untouched
+    same, none = cut_at_walls(cut, 2.0)
+    assert none == 0 and np.array_equal(same, cut)

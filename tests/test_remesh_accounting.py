@@ -12,6 +12,11 @@ deposit), and the cell remeshes five times.
   each reconstructed from the relative correction logged at its remesh and the inventory after
   it (c_new = c × (1 + r): the salt added is the inventory × r/(1 + r)).
 
+- A valley closing on an insulating side wall (a defect in a 3 µm wide LPC cell at 30 A/m²,
+  the front meets its mirror image at the wall): the part beyond the wall is cut like a loop,
+  the run completes (it used to stop with "the anode and the left side wall cross") and the
+  same balance holds.
+
 Guards against a cumulative column that misses a remesh or a loop, counts a rejected attempt,
 or loses its value across the recorder's rows; that it survives a checkpoint and resume is
 checked by ``tests/test_checkpoint.py`` (every column of every row).
@@ -68,3 +73,27 @@ def test_cumulative_salt_correction_is_the_sum_of_the_remeshes(metrics):
     # constant between remeshes
     steps = np.diff(cumulative)
     assert np.all(steps[np.diff(m["remesh_count"]) == 0] == 0.0)
+
+
+def test_valley_closing_on_a_side_wall(comm, tmp_path):
+    width = 3.0
+    config = moving_cell(
+        title="a valley closing on a side wall",
+        cell={
+            "width_um": width,
+            "thickness_um": 3.0,
+            "anode": {"shape": "defect", "defect_radius_um": 0.5},
+        },
+        mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.2, "grading_distance_um": 1.0},
+        electrolyte={"preset": "LPC"},
+        operation={"temperature_K": 318.0, "current_density_A_per_m2": 30.0, "duration_s": 600.0},
+        numerics={"dt_initial_s": 0.01, "dt_max_s": 120.0},
+        output={"every_s": 600.0},
+    )
+    out = run_case(config, shared_dir(comm, tmp_path) / "wall", comm)
+    assert out.status["status"] == "completed", out.status
+    m = out.metrics
+    assert m["loop_area_removed_um2"][-1] > 1e-3  # the cut happened
+    deposit = (m["mean_height_um"] - m["mean_height_um"][0]) * width
+    charge = m["li_plated_um"] * width
+    np.testing.assert_allclose(deposit, charge - m["loop_area_removed_um2"], rtol=0, atol=1e-8)

@@ -37,7 +37,7 @@ from lidendrite.errors import SolverError
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.recorder import Recorder
-from lidendrite.moving.front import area_under, mean_height, remove_loops
+from lidendrite.moving.front import area_under, cut_at_walls, mean_height, remove_loops
 from lidendrite.solver.control import StepController
 from lidendrite.solver.problem import SolverSettings
 from lidendrite.solver.protocol import segment_at
@@ -281,6 +281,9 @@ class Stepper:
             if "counter" in steps:
                 moved["counter"] = st.counter.xy + steps["counter"]
             untangled, loops = remove_loops(moved["anode"])
+            if not self.case.periodic:  # a valley closing on a side wall (its mirror image)
+                untangled, wall_cuts = cut_at_walls(untangled, self.case.width_um)
+                loops += wall_cuts
             if loops == 0:
                 apply_motion(st, steps, dt_hat)
                 if min_quality(st.mesh) < remesh_threshold(st):

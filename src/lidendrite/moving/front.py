@@ -88,6 +88,42 @@ def remove_loops(
     return xy, removed
 
 
+def cut_at_walls(
+    xy: np.ndarray, width_um: float, smooth_halfwidth: int = 3
+) -> tuple[np.ndarray, int]:
+    """Cut the parts of an open front that cross an insulating side wall (a mirror plane).
+
+    A valley centred on a wall closes there: the front meets its mirror image, a loop through
+    the wall that :func:`remove_loops` cannot see, and the vertices next to the wall move out
+    of the cell. Everything from the wall end to the front's last crossing of the wall is cut;
+    the crossing point becomes the end vertex on the wall (smoothed like a loop cut). Returns
+    the polyline and the number of walls cut (0–2).
+    """
+    xy = np.asarray(xy, dtype=float)
+    tol = 1e-9 * width_um
+    cuts = 0
+    for side in (0, 1):
+        pts = xy if side == 0 else xy[::-1]
+        wall = 0.0 if side == 0 else width_um
+        beyond = (pts[1:-1, 0] <= wall + tol) if side == 0 else (pts[1:-1, 0] >= wall - tol)
+        if not np.any(beyond):
+            continue
+        j = int(np.flatnonzero(beyond).max()) + 1  # the last vertex at or beyond the wall
+        p, q = pts[j], pts[j + 1]
+        t = (wall - p[0]) / (q[0] - p[0]) if q[0] != p[0] else 0.0
+        cross = p + np.clip(t, 0.0, 1.0) * (q - p)
+        cross[0] = wall
+        rest = pts[j + 1 :]
+        if np.hypot(*(rest[0] - cross)) <= tol:
+            rest = rest[1:]
+        pts = np.vstack([cross[None, :], rest])
+        if smooth_halfwidth > 0:
+            pts = smooth_around(pts, [0], smooth_halfwidth)
+        xy = pts if side == 0 else pts[::-1]
+        cuts += 1
+    return xy, cuts
+
+
 def smooth_around(xy: np.ndarray, centres, halfwidth: int, passes: int = 3) -> np.ndarray:
     """Smooth the interior vertices within ``halfwidth`` of each index in ``centres``."""
     xy = xy.copy()
