@@ -5,6 +5,11 @@ through :func:`lidendrite.simulation.run`, exactly as ``lidendrite run`` does, a
 the wall time, its split into solve / mesh motion / remesh / output (from ``status.json``), the
 number of time steps and remeshes, and how the time step adapted (from ``metrics.csv``).
 
+Side by side, in the same process right after the run, it times one linear solve on the run's
+last mesh and state (Jacobian and residual assembly, then a fresh LU: analysis, factorisation,
+solve) and reports the run's wall time over (steps × that solve): what the whole run costs
+relative to the linear algebra it cannot avoid (target ≤ 3).
+
 Run serially or under MPI::
 
     python benchmarks/seed_case.py
@@ -28,7 +33,14 @@ from mpi4py import MPI
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine_line, say, scratch_dir, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    StepTimer,
+    machine_line,
+    say,
+    scratch_dir,
+    time_linear_solve,
+    write_json,
+)
 from lidendrite.config import load_config  # noqa: E402
 from lidendrite.logs import setup_logging  # noqa: E402
 from lidendrite.simulation import run  # noqa: E402
@@ -40,6 +52,8 @@ DEFAULT_CONFIGS = [
 ]
 #: Wall-time target of one seed case on one core, s.
 TARGET_WALL_S = 60.0
+#: Target of the whole run over (steps × one linear solve).
+TARGET_RATIO_TO_SOLVES = 3.0
 #: Quoted reference point (not measured here): a MOOSE phase-field simulation of dendrite growth
 #: takes about a day on a laptop for 35 s of simulated growth.
 MOOSE_SIMULATED_S = 35.0
@@ -83,9 +97,11 @@ def run_case(comm: MPI.Comm, config: Path, out_dir: Path) -> dict[str, Any]:
     cfg = load_config(config)
     comm.barrier()
     t0 = time.perf_counter()
-    result = run(cfg, out_dir, comm)
+    timer = StepTimer()
+    result = run(cfg, out_dir, comm, callbacks=[timer])
     comm.barrier()
     wall = time.perf_counter() - t0
+    lin = time_linear_solve(timer.state.problem, timer.settings, repeats=5)
     info: dict[str, Any] = {
         "config": str(config),
         "title": cfg.title,
@@ -93,6 +109,8 @@ def run_case(comm: MPI.Comm, config: Path, out_dir: Path) -> dict[str, Any]:
         "status": result.status,
         "reason": result.reason,
         "wall_s": wall,
+        "linear_solve_s": lin.fresh_solve_s,
+        "assembly_s": lin.jacobian_s + lin.residual_s,
     }
     if comm.rank == 0:
         status = json.loads((out_dir / "status.json").read_text())
@@ -134,6 +152,18 @@ def print_case(comm: MPI.Comm, c: dict[str, Any]) -> None:
             f"  Newton iterations per step: median {c['newton_median']:.0f}, max "
             f"{c['newton_max']:.0f}, total {c['newton_total']:.0f}",
         )
+    solves = c["steps"] * c["linear_solve_s"]
+    newton = c.get("newton_total", c["steps"]) * c["linear_solve_s"]
+    with_assembly = c["steps"] * (c["linear_solve_s"] + c["assembly_s"])
+    c["ratio_to_step_solves"] = wall / solves
+    c["ratio_to_newton_solves"] = wall / newton
+    say(
+        comm,
+        f"  one linear solve (fresh LU) {1e3 * c['linear_solve_s']:.2f} ms, its assembly "
+        f"{1e3 * c['assembly_s']:.2f} ms: the run costs {wall / solves:.1f}x (steps x solve), "
+        f"{wall / newton:.1f}x (Newton iterations x solve) and {wall / with_assembly:.1f}x "
+        f"(steps x (assembly + solve)); target <= {TARGET_RATIO_TO_SOLVES:g}x",
+    )
     rate = f"{c['simulated_s'] / wall:.0f} simulated s per wall s"
     if comm.size == 1:
         verdict = "meets" if wall <= TARGET_WALL_S else "MISSES"

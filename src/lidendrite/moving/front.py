@@ -41,6 +41,8 @@ def first_self_intersection(xy: np.ndarray) -> tuple[int, int] | None:
     n = len(xy) - 1
     if n < 3:
         return None
+    if np.all(np.diff(xy[:, 0]) > 0.0):  # a graph over x: segments i and j ≥ i + 2 are apart
+        return None
     a, b = xy[:-1], xy[1:]
     lo = np.minimum(a, b)
     hi = np.maximum(a, b)
