@@ -155,3 +155,31 @@ def test_cut_at_walls_removes_what_crosses_a_side_wall():
     # a front inside the cell is untouched
     same, none = cut_at_walls(cut, 2.0)
     assert none == 0 and np.array_equal(same, cut)
+
+
+def test_untangle_tells_a_pocket_from_a_swallowtail():
+    from lidendrite.moving.front import area_under, remove_loops
+    from lidendrite.moving.untangle import untangle
+
+    # the front runs right, up, back left over itself and down through its own path: it
+    # closes over the unit square (1, 0)-(2, 1) of electrolyte (above the front: its left)
+    pocket = np.array(
+        [[0.0, 0.0], [2.0, 0.0], [2.0, 1.0], [1.0, 1.0], [1.0, -0.5], [3.0, -0.5], [4.0, -0.5]]
+    )
+    u = untangle(pocket, 4.0, periodic=True)
+    assert u.cuts == 1 and len(u.pockets) == 1
+    assert u.pocket_area_um2 == pytest.approx(1.0, abs=1e-12)
+    # the Li under the front is unchanged; the deposit gains the pocket (a void, not Li)
+    assert area_under(u.xy) == pytest.approx(area_under(pocket) + 1.0, abs=1e-12)
+    # a swallowtail: the front doubles back below itself, round the unit square
+    # (1, -1)-(2, 0) clockwise: its inside is on the Li side (Li swept twice)
+    tail = np.array(
+        [[0.0, 0.0], [2.0, 0.0], [2.0, -1.0], [1.0, -1.0], [1.0, 0.5], [3.0, 0.5], [4.0, 0.5]]
+    )
+    u = untangle(tail, 4.0, periodic=True)
+    assert u.cuts == 1 and not u.pockets and u.pocket_area_um2 == 0.0
+    cut, _ = remove_loops(tail, smooth_halfwidth=0)
+    assert area_under(tail) - area_under(cut) == pytest.approx(1.0, abs=1e-12)  # the square
+    smoothed, _ = remove_loops(tail)  # the cusp smoothed: what untangle gives back
+    assert u.swallowtail_area_um2 == pytest.approx(area_under(tail) - area_under(smoothed))
+    assert area_under(u.xy) == pytest.approx(area_under(tail), abs=1e-12)  # given back

@@ -37,7 +37,8 @@ from lidendrite.errors import SolverError
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.recorder import Recorder
-from lidendrite.moving.front import area_under, cut_at_walls, mean_height, remove_loops
+from lidendrite.moving.front import area_under, mean_height
+from lidendrite.moving.untangle import untangle
 from lidendrite.solver.control import StepController
 from lidendrite.solver.problem import SolverSettings
 from lidendrite.solver.protocol import segment_at
@@ -272,7 +273,7 @@ class Stepper:
         dt_hat = dt / s.time_s
         old_state = self.state
         remeshed = False
-        loop_area_um2 = 0.0
+        untangled = None
         if move:
             t0 = time.perf_counter()
             steps = boundary_steps(self.state, dt_hat)
@@ -280,20 +281,14 @@ class Stepper:
             moved = {"anode": st.anode.xy + steps["anode"]}
             if "counter" in steps:
                 moved["counter"] = st.counter.xy + steps["counter"]
-            untangled, loops = remove_loops(moved["anode"])
-            if not self.case.periodic:  # a valley closing on a side wall (its mirror image)
-                untangled, wall_cuts = cut_at_walls(untangled, self.case.width_um)
-                loops += wall_cuts
-            if loops == 0:
+            untangled = untangle(moved["anode"], self.case.width_um, self.case.periodic)
+            if untangled.cuts == 0:
                 apply_motion(st, steps, dt_hat)
                 if min_quality(st.mesh) < remesh_threshold(st):
                     undo_motion(st)
                     remeshed = True
             else:
                 remeshed = True
-                # Li the cut takes from the Faraday deposit (a swallowtail; negative where a
-                # closed pocket of electrolyte becomes Li)
-                loop_area_um2 = area_under(moved["anode"]) - area_under(untangled)
             self.timings_s["motion"] += time.perf_counter() - t0
             if remeshed:
                 t0 = time.perf_counter()
@@ -303,11 +298,12 @@ class Stepper:
                 self.state = remeshed_state(
                     old_state,
                     self.settings,
-                    untangled,
+                    untangled.xy,
                     moved.get("counter"),
                     max_step,
                     shift,
                     anode_material=material,
+                    pockets=untangled.pockets,
                 )
                 self.timings_s["remesh"] += time.perf_counter() - t0
                 order, dt_prev = 1, None
@@ -334,7 +330,9 @@ class Stepper:
             self.counters.salt_correction_cumulative_mol_per_m += (
                 self.state.pending_salt_added_mol_per_m
             )
-            self.counters.loop_area_removed_um2 += loop_area_um2
+            self.counters.loop_area_removed_um2 += untangled.swallowtail_area_um2
+            self.counters.pocket_area_um2 += untangled.pocket_area_um2
+            self.counters.pocket_salt_mol_per_m += self.state.pending_pocket_salt_mol_per_m
             log.info(
                 "remesh %d: %d cells, salt inventory correction %.2e",
                 self.counters.remesh_count,

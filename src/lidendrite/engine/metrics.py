@@ -79,8 +79,15 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "loop_area_removed_um2",
         "um^2",
-        "Li area (per unit depth) taken from the deposit by cutting loops out of the front",
+        "Li area (per unit depth) the front swept twice, cut out of it as loops and given back "
+        "as a uniform shift (the Li volume stays the Faraday charge)",
     ),
+    Column(
+        "pocket_area_um2",
+        "um^2",
+        "electrolyte area the Li front has closed over (voids in the deposit)",
+    ),
+    Column("pocket_salt_mol_per_m", "mol/m", "mobile salt trapped in those pockets"),
     Column("filler_contacts", "-", "fillers the Li front has reached so far"),
     Column("fillers_engulfed", "-", "fillers the Li front has closed over so far (now in the Li)"),
     Column("wall_time_s", "s", "wall-clock time since the run started"),
@@ -124,6 +131,8 @@ class RunCounters:
     inventory_correction: float = 0.0
     salt_correction_cumulative_mol_per_m: float = 0.0
     loop_area_removed_um2: float = 0.0
+    pocket_area_um2: float = 0.0
+    pocket_salt_mol_per_m: float = 0.0
     li_plated_um: float = 0.0
     initial_mean_height_um: float = 0.0
     filler_contact_log: list[dict] = field(default_factory=list)
@@ -247,6 +256,8 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "remesh_inventory_correction": counters.inventory_correction,
         "salt_correction_cumulative_mol_per_m": counters.salt_correction_cumulative_mol_per_m,
         "loop_area_removed_um2": counters.loop_area_removed_um2,
+        "pocket_area_um2": counters.pocket_area_um2,
+        "pocket_salt_mol_per_m": counters.pocket_salt_mol_per_m,
         "filler_contacts": len(counters.filler_contact_log),
         "fillers_engulfed": sum("engulfed_time_s" in r for r in counters.filler_contact_log),
     }

@@ -7,7 +7,10 @@ after the interpolation; the relative correction is reported.
 
 from __future__ import annotations
 
+from mpi4py import MPI
+
 import numpy as np
+import ufl
 
 from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
@@ -17,7 +20,7 @@ from lidendrite.geometry.cell import build_cell
 from lidendrite.geometry.clearance import front_clearance
 from lidendrite.geometry.far_field import far_counter_spacing_um, far_field_of
 from lidendrite.geometry.fillers import shapes_from_dicts
-from lidendrite.geometry.polyline import GMSH_GRID_UM, resample_polyline
+from lidendrite.geometry.polyline import GMSH_GRID_UM, points_in_polygon, resample_polyline
 from lidendrite.moving.front import clean_front
 from lidendrite.moving.obstacles import (
     contact_distance_um,
@@ -25,6 +28,7 @@ from lidendrite.moving.obstacles import (
     keep_clear,
     obstacles_from_shapes,
 )
+from lidendrite.physics.closures import anion_concentration
 from lidendrite.scaling import LENGTH_M
 from lidendrite.solver.problem import SolverSettings
 
@@ -46,6 +50,7 @@ def remeshed_state(
     max_step_um: float,
     shift_um: float = 0.0,
     anode_material: tuple[np.ndarray, np.ndarray] | None = None,
+    pockets: list[np.ndarray] | None = None,
 ) -> MeshState:
     """A new mesh bounded by the given electrode polylines, with the fields transferred.
 
@@ -67,6 +72,10 @@ def remeshed_state(
     Fillers are re-created exactly, except those the anode has closed over (a loop cut out
     above them): they are in the Li and leave the mesh
     (:func:`~lidendrite.moving.obstacles.drop_engulfed`).
+
+    ``pockets`` (closed polygons, :mod:`lidendrite.moving.untangle`): electrolyte the front
+    closed over. Their salt (:func:`pocket_salt`) is trapped in the Li: the new domain should
+    hold the old inventory less that, and it goes into ``pending_pocket_salt_mol_per_m``.
     """
     case = old.case
     cfg = case.config
@@ -123,6 +132,10 @@ def remeshed_state(
     # step outside it (the local motion differs from the mean by less than the largest step).
     padding = 1.5 * max_step_um + 1e-3 * h
     target = anion_inventory(old)
+    trapped = pocket_salt(old, pockets or [], shift_um)
+    target -= trapped
+    scale = case.scaling.concentration_mol_per_m3 * LENGTH_M**2
+    new.pending_pocket_salt_mol_per_m = trapped * scale
     if not case.counter_is_lithium:
         target -= shift_um * case.width_um  # bulk electrolyte (c = 1) leaves the cell
     x_old = old.mesh.geometry.x
@@ -145,9 +158,39 @@ def remeshed_state(
     new.pending_correction = ratio - 1.0
     if ratio != 1.0:
         added = anion_inventory(new) - transferred  # scaled; µm² × concentration scale
-        scale = case.scaling.concentration_mol_per_m3 * LENGTH_M**2
         new.pending_salt_added_mol_per_m = added * scale
     return new
+
+
+def pocket_salt(state: MeshState, pockets: list[np.ndarray], shift_um: float) -> float:
+    """Mobile-anion inventory inside the pockets (scaled, collective).
+
+    The state's mesh is where the fields were at the start of the step; the pockets are where
+    the front closed at its end, so the cells are looked up shifted by the electrolyte's
+    displacement ``shift_um``. Each cell counts with the share of 7 points (vertices, edge
+    midpoints, centroid) that lie inside a pocket.
+    """
+    if not pockets:
+        return 0.0
+    mesh = state.mesh
+    tdim = mesh.topology.dim
+    n = mesh.topology.index_map(tdim).size_local
+    nodes = dolfinx.mesh.entities_to_geometry(mesh, tdim, np.arange(n, dtype=np.int32))
+    x = mesh.geometry.x[:, :2] + (0.0, shift_um)
+    v = x[nodes]  # (n, 3, 2)
+    samples = np.concatenate(
+        [v, 0.5 * (v + np.roll(v, -1, axis=1)), v.mean(axis=1, keepdims=True)], axis=1
+    )
+    inside = np.zeros(samples.shape[:2], dtype=bool)
+    for poly in pockets:
+        inside |= points_in_polygon(samples.reshape(-1, 2), poly).reshape(inside.shape)
+    share = dolfinx.fem.Function(dolfinx.fem.functionspace(mesh, ("DG", 0)))
+    share.x.array[:n] = inside.mean(axis=1)
+    share.x.scatter_forward()
+    p = state.problem
+    form = dolfinx.fem.form(share * anion_concentration(p.c, p.coefficients.region) * ufl.dx)
+    local = dolfinx.fem.assemble_scalar(form)
+    return float(mesh.comm.allreduce(local, op=MPI.SUM))
 
 
 def rescale_salt(state: MeshState, target: float) -> float:

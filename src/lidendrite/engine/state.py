@@ -93,6 +93,7 @@ class MeshState:
         self.fresh_quality = min_quality(self.mesh)
         self.pending_correction = 0.0  # relative salt correction of the remesh that made it
         self.pending_salt_added_mol_per_m = 0.0  # the same as salt added (signed), mol/m
+        self.pending_pocket_salt_mol_per_m = 0.0  # salt trapped in pockets at that remesh
         self.cache: dict[str, object] = {}  # compiled forms of observers (metrics, output)
         # material coordinates of the anode vertices before and after the coming front step
         self.material_step: tuple[np.ndarray, np.ndarray] | None = None

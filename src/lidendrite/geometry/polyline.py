@@ -21,6 +21,7 @@ __all__ = [
     "carry_along",
     "polyline_curvature",
     "polyline_length",
+    "points_in_polygon",
     "polyline_normals",
     "resample_polyline",
 ]
@@ -345,3 +346,15 @@ def carry_along(points: np.ndarray, xy: np.ndarray, values: np.ndarray) -> np.nd
         j = int(np.argmin(dist2))
         out[k] = (1.0 - t[j]) * values[j] + t[j] * values[j + 1]
     return out
+
+
+def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Whether each point lies inside a closed polygon (even–odd rule, vectorised)."""
+    pts = np.asarray(points, dtype=float)
+    poly = np.asarray(polygon, dtype=float)
+    x, y = pts[:, 0][:, None], pts[:, 1][:, None]
+    a, b = poly[:-1], poly[1:]
+    straddle = (a[:, 1] > y) != (b[:, 1] > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
+    return (np.count_nonzero(straddle & (x < x_cross), axis=1) % 2) == 1

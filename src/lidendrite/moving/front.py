@@ -59,14 +59,19 @@ def first_self_intersection(xy: np.ndarray) -> tuple[int, int] | None:
 
 
 def remove_loops(
-    xy: np.ndarray, max_loops: int = 10_000, smooth_halfwidth: int = 3
+    xy: np.ndarray,
+    max_loops: int = 10_000,
+    smooth_halfwidth: int = 3,
+    loops_out: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Cut every self-intersection loop out of an open polyline.
 
     The crossing point left by a cut is a cusp; the few vertices around it are smoothed (a
     [1, 2, 1]/4 filter, ``smooth_halfwidth`` vertices each side, three passes) so that the remeshed
     boundary has no needle-shaped elements. Returns the loop-free polyline and the number of
-    loops removed. The end points are kept.
+    loops removed. The end points are kept. Each loop cut is appended to ``loops_out`` as a
+    closed polygon (first vertex repeated at the end) in the order the front runs through it
+    (:func:`loop_integral` tells a pocket from a swallowtail).
     """
     xy = np.asarray(xy, dtype=float)
     removed = 0
@@ -81,6 +86,8 @@ def remove_loops(
         denom = r[0] * s[1] - r[1] * s[0]
         t = ((a[0] - p[0]) * s[1] - (a[1] - p[1]) * s[0]) / denom
         cross = p + t * r
+        if loops_out is not None:
+            loops_out.append(np.vstack([cross[None, :], xy[i + 1 : j + 1], cross[None, :]]))
         xy = np.vstack([xy[: i + 1], cross[None, :], xy[j + 1 :]])
         cuts = [c if c <= i else c - (j - i - 1) for c in cuts if not i < c <= j]
         cuts.append(i + 1)
@@ -88,6 +95,16 @@ def remove_loops(
     if cuts and smooth_halfwidth > 0:
         xy = smooth_around(xy, cuts, smooth_halfwidth)
     return xy, removed
+
+
+def loop_integral(polygon: np.ndarray) -> float:
+    """∮ y dx around a closed polygon: what cutting the loop takes from the area under the front.
+
+    Positive: Li the front swept twice (a swallowtail, traversed clockwise); negative: electrolyte
+    the front closed over (a pocket: traversed counter-clockwise, the electrolyte side of the
+    front, its left, inside).
+    """
+    return area_under(np.asarray(polygon, dtype=float))
 
 
 def cut_at_walls(
