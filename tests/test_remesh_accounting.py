@@ -123,3 +123,4 @@ def test_pocket_salt_of_a_uniform_electrolyte(comm):
     print(f"\npocket salt {got:.5f} (exact 0.64)")
     assert got == pytest.approx(0.64, rel=0.03)  # 0.8 × 0.8 µm² × 1
     assert pocket_salt(state, [], 0.0) == 0.0
+    state.close()

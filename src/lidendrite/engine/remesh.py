@@ -20,7 +20,12 @@ from lidendrite.geometry.cell import build_cell
 from lidendrite.geometry.clearance import front_clearance
 from lidendrite.geometry.far_field import far_counter_spacing_um, far_field_of
 from lidendrite.geometry.fillers import shapes_from_dicts
-from lidendrite.geometry.polyline import GMSH_GRID_UM, points_in_polygon, resample_polyline
+from lidendrite.geometry.polyline import (
+    GMSH_GRID_UM,
+    distance_to_polyline,
+    points_in_polygon,
+    resample_polyline,
+)
 from lidendrite.moving.front import clean_front
 from lidendrite.moving.obstacles import (
     contact_distance_um,
@@ -151,7 +156,10 @@ def remeshed_state(
     # immobile anions (a single-ion conductor) are fixed to the framework: uniform, nothing to
     # conserve by rescaling (the domain may change by round-off at a remesh)
     transferred = anion_inventory(new)
-    ratio = rescale_salt(new, target) if case.mobile_anions else 1.0
+    band_um = CORRECTION_BAND_ELEMENTS * h + 2.0 * max_step_um
+    ratio = (
+        rescale_salt(new, target, near_front_weight(new, band_um)) if case.mobile_anions else 1.0
+    )
     c = new.problem.c.x.array
     new.problem.c_n.x.array[:] = c
     new.problem.c_nm1.x.array[:] = c
@@ -193,28 +201,66 @@ def pocket_salt(state: MeshState, pockets: list[np.ndarray], shift_um: float) ->
     return float(mesh.comm.allreduce(local, op=MPI.SUM))
 
 
-def rescale_salt(state: MeshState, target: float) -> float:
-    """Scale the salt activity so that the mobile-anion inventory is ``target`` (collective).
+#: Width of the band near the anode where the remesh's salt correction goes, in anode element
+#: sizes (plus twice the largest boundary step).
+CORRECTION_BAND_ELEMENTS = 4.0
 
-    In an ideal binary electrolyte c₋ is the activity itself and one factor does it; with fixed
-    anions or a non-ideal partition c₋(a) is nonlinear and the factor is found by secant steps.
+
+def near_front_weight(state: MeshState, band_um: float) -> np.ndarray:
+    """Weight 1 − d/band (0 beyond) of the distance d to the anode, per local geometry node.
+
+    Where the transfer errs: the domain changed at the front (new nodes outside the old mesh
+    take the nearest values) and the fields are steepest there.
+    """
+    x = state.mesh.geometry.x[:, :2]
+    w = np.zeros(len(x))
+    near = x[:, 1] <= state.anode.xy[:, 1].max() + band_um
+    if np.any(near):
+        d = distance_to_polyline(x[near], state.anode.xy)
+        w[near] = np.clip(1.0 - d / band_um, 0.0, 1.0)
+    return w
+
+
+def rescale_salt(state: MeshState, target: float, weight: np.ndarray | None = None) -> float:
+    """Correct the salt activity so that the mobile-anion inventory is ``target`` (collective).
+
+    A *local* correction: a ← a (1 + λ w) with the nodal ``weight`` w (1 at the front, 0 beyond
+    a band: :func:`near_front_weight`), so the rest of the electrolyte keeps the transferred
+    values exactly; without a weight (or if the band cannot take the correction, |λ| > 0.5) the
+    factor is global, w = 1. λ solves inventory = target: in one step where c₋ is linear in a
+    (an ideal binary electrolyte), by secant steps otherwise (fixed anions, a partition).
     Returns the relative change of the inventory that was corrected, ``target / before``.
     """
-    c = state.problem.c.x.array
+    p = state.problem
+    c = p.c.x.array
     before = anion_inventory(state)
     ratio = target / before
-    if state.problem.coefficients.region.ideal_binary:
-        c *= ratio
-        return ratio
     original = c.copy()
-    lam_prev, f_prev = 1.0, before - target
-    lam = ratio
+    w = np.ones_like(c)
+    if weight is not None:  # geometry-node values onto the dofs of c
+        scratch = dolfinx.fem.Function(p.c.function_space)
+        state.layout.set_values(scratch, np.asarray(weight, dtype=float))
+        scratch.x.scatter_forward()
+        w = scratch.x.array.copy()
+    band = weight is not None
+    if band and state.mesh.comm.allreduce(float(np.max(w, initial=0.0)), op=MPI.MAX) == 0.0:
+        w[:], band = 1.0, False
+
+    def inventory(lam: float) -> float:
+        c[:] = original * (1.0 + lam * w)
+        return anion_inventory(state) - target
+
+    f_prev = before - target
+    lam_prev, lam = 0.0, ratio - 1.0
+    f = inventory(lam)
     for _ in range(30):
-        c[:] = original * lam
-        f = anion_inventory(state) - target
         if abs(f) <= 1e-13 * abs(target) or f == f_prev:
             break
         lam, lam_prev, f_prev = lam - f * (lam - lam_prev) / (f - f_prev), lam, f
+        f = inventory(lam)
+    if band and abs(lam) > 0.5:  # the band cannot take it: a global factor
+        c[:] = original
+        return rescale_salt(state, target)
     return ratio
 
 

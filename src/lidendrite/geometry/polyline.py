@@ -21,6 +21,7 @@ __all__ = [
     "carry_along",
     "polyline_curvature",
     "polyline_length",
+    "distance_to_polyline",
     "points_in_polygon",
     "polyline_normals",
     "resample_polyline",
@@ -358,3 +359,17 @@ def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         x_cross = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
     return (np.count_nonzero(straddle & (x < x_cross), axis=1) % 2) == 1
+
+
+def distance_to_polyline(points: np.ndarray, xy: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    """Euclidean distance of each point to an open polyline (vectorised in chunks of points)."""
+    pts = np.asarray(points, dtype=float)
+    a = np.asarray(xy, dtype=float)[:-1]
+    d = np.asarray(xy, dtype=float)[1:] - a
+    length2 = np.maximum((d**2).sum(axis=1), 1e-300)
+    out = np.empty(len(pts))
+    for k in range(0, len(pts), chunk):
+        p = pts[k : k + chunk, None, :]
+        t = np.clip(((p - a) * d).sum(axis=2) / length2, 0.0, 1.0)
+        out[k : k + chunk] = np.sqrt(((a + t[..., None] * d - p) ** 2).sum(axis=2).min(axis=1))
+    return out
