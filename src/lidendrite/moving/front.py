@@ -13,7 +13,7 @@ out at the crossing point (Huygens' principle / the entropy solution of the fron
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -237,32 +237,13 @@ def keep_spacing(old_xy: np.ndarray, moved_xy: np.ndarray) -> np.ndarray:
 
 
 def front_step(
-    xy: np.ndarray,
-    normals: np.ndarray,
-    plating_current: np.ndarray,
-    *,
-    step_per_current: float,
-    width_um: float,
-    side: int,
-    periodic: bool,
-    applied_mean: float | None = None,
-    capillary_stiffness: np.ndarray | None = None,
+    xy: np.ndarray, normals: np.ndarray, plating_current: np.ndarray, **options: Any
 ) -> np.ndarray:
     """Displacement (µm) of every vertex of an electrode polyline over one explicit step.
 
-    :func:`front_motion` without the normally moved polyline.
+    :func:`front_motion` (the same arguments) without the normally moved polyline.
     """
-    return front_motion(
-        xy,
-        normals,
-        plating_current,
-        step_per_current=step_per_current,
-        width_um=width_um,
-        side=side,
-        periodic=periodic,
-        applied_mean=applied_mean,
-        capillary_stiffness=capillary_stiffness,
-    ).displacement
+    return front_motion(xy, normals, plating_current, **options).displacement
 
 
 class FrontMotion(NamedTuple):
