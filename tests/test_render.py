@@ -227,7 +227,18 @@ def test_conducting_fillers_coloured_with_their_outline_blocking_ones_white():
         # the blocking filler is a hole: white, outlined by the internal facets
         np.testing.assert_array_equal(pixel(plotter, image, 0.75 * 5.0, 0.6 * 3.0), [255, 255, 255])
         assert plotter.actors["internal_facets"].mapper.dataset.n_points > 0
+        # the scene's own legend names the metal and every material (lower right)
+        legend = plotter.legend
+        names = [legend.GetEntryString(i) for i in range(legend.GetNumberOfEntries())]
+        assert names == ["Li metal", "pba", "shell", "ins (blocking)"]
     finally:
+        plotter.close()
+    # a cell of one material gets none, and the option turns it off
+    for plotter in (
+        render_frame(make_frame(), "concentration", size=SMALL, streamlines=False),
+        render_frame(frame, "concentration", size=SMALL, streamlines=False, legend=False),
+    ):
+        assert plotter.legend is None
         plotter.close()
 
 

@@ -53,6 +53,8 @@ class FrameOptions:
             substrate.
         scale_bar: Draw a scale bar.
         colorbar: Draw the colour bar.
+        legend: In a cell of several materials, name Li metal and each material by its
+            outline colour (lower right).
 
     Raises:
         ConfigError: A bad ``clim``, ``size`` or ``dpi`` (the field name is checked when a
@@ -76,6 +78,7 @@ class FrameOptions:
     show_initial_anode: bool = True
     scale_bar: bool = True
     colorbar: bool = True
+    legend: bool = True
 
     def __post_init__(self) -> None:
         if self.dpi is not None and not self.dpi > 0:

@@ -26,6 +26,7 @@ __all__ = [
     "INTERNAL_FACET_TAG",
     "MATERIAL_COLORS",
     "METAL_COLOR",
+    "add_material_legend",
     "OUTLINE_COLOR",
     "MaterialStyle",
     "add_anode_metal",
@@ -248,3 +249,24 @@ def add_other_materials(
             "internal_facets",
         )
     return styles
+
+
+def add_material_legend(plotter: Any, styles: list[MaterialStyle], metal: bool) -> None:
+    """A legend in the lower right naming Li metal and every other material by its colour.
+
+    Blocking materials are listed with their dark outline colour (they are drawn white with it).
+    Nothing is added for a cell of one material.
+    """
+    if not styles:
+        return
+    labels = [["Li metal", METAL_COLOR]] if metal else []
+    labels += [[s.name + (" (blocking)" if s.blocking else ""), s.color] for s in styles]
+    plotter.add_legend(
+        labels=labels,
+        bcolor="white",
+        border=True,
+        face="rectangle",
+        loc="lower right",
+        size=(0.22, 0.05 * len(labels)),
+        name="materials_legend",
+    )

@@ -50,6 +50,7 @@ from lidendrite.render.overlays import (
     METAL_COLOR,
     add_anode_metal,
     add_counter_metal,
+    add_material_legend,
     add_other_materials,
     boundary_polyline,
 )
@@ -199,6 +200,8 @@ def render_frame(
     if counter is not None and li_counter(frame):
         add_counter_metal(plotter, pv, counter, view, line_px=line_px, dz=dz)
     materials = add_other_materials(plotter, pv, frame, line_px=line_px, dz=dz)
+    if opts.legend:
+        add_material_legend(plotter, materials, metal=anode is not None)
 
     # Streamlines of the vector field.
     lines = None
