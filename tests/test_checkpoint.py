@@ -201,17 +201,38 @@ class _Stop:
             os.kill(os.getpid(), signal.SIGTERM)
 
 
-@pytest.mark.parametrize("front_scheme", ["euler", "ab2"])
-def test_api_interrupt_and_resume(comm, tmp_path, front_scheme):
+#: A blocking particle that moves with the electrolyte (its offset travels in the checkpoint).
+PARTICLE = {
+    "cell": {
+        "fillers": [
+            {
+                "kind": "disc",
+                "material": "ins",
+                "radius_um": 0.25,
+                "layout": {"kind": "explicit", "centers_um": [[0.45, 1.9]]},
+            }
+        ]
+    },
+    "materials": {"ins": {"blocking": True}},
+}
+
+
+@pytest.mark.parametrize(
+    ("front_scheme", "extra"),
+    [("euler", {}), ("ab2", {}), ("euler", PARTICLE)],
+    ids=["euler", "ab2", "moving-particle"],
+)
+def test_api_interrupt_and_resume(comm, tmp_path, front_scheme, extra):
     """In-process, on the ranks of the test session: SIGTERM, resume, the same metrics.
 
     With the Adams–Bashforth front step the last step's polylines, currents and normal steps
-    travel in the checkpoint (a resume that forgot them would take an Euler step there).
+    travel in the checkpoint (a resume that forgot them would take an Euler step there); with a
+    particle moving with the electrolyte, how far it has moved since the last remesh.
     """
     root = shared_dir(comm, tmp_path)
     cfg = config_from_dict(
         merge(
-            CONFIG,
+            merge(CONFIG, extra),
             {"output": {"checkpoint_every_s": None}, "numerics": {"front_scheme": front_scheme}},
         )
     )

@@ -5,14 +5,15 @@ swept area to round-off and every vertex outside the contact distance; a layer a
 width leaves nothing to plate on (an error, not a front through the layer); a point under a
 U-shaped front is under it, and a buried shell takes its core with it.
 
-Then a run: a flat Li anode, 1 µm wide, plates at 400 A/m² towards a blocking disc (radius
-0.2 µm, lowest point 0.15 µm above the anode). Faraday's law (constants of the physics notes)
-says a flat front comes within the contact distance d = max(0.5 h, 0.02 µm) = 0.025 µm of the
-disc after t_c = (0.15 − d) F / (i Ω) = 2.32 s; the contact is recorded once, at the first
-accepted step after t_c, the front wraps around the disc, closes over it (the disc leaves the
-mesh: engulfed) and the run reaches its end, the Li (the deposit under the front less the
-pocket closed over the disc) equal to the Faraday charge to 1e-6 of it. With
-``numerics.on_filler_contact: stop`` the same cell ends at the contact.
+Then a run: a flat Li anode, 1 µm wide, plates at 400 A/m² towards a blocking disc (radius 0.2
+µm, lowest point 0.15 µm above the anode) held in place (``cell.filler_motion: fixed``).
+Faraday's law (constants of the physics notes) says a flat front comes within the contact
+distance d = max(0.5 h, 0.02 µm) = 0.025 µm of the disc after t_c = (0.15 − d) F / (i Ω) = 2.32
+s; the contact is recorded once, at the first accepted step after t_c, the front wraps around
+the disc, closes over it (the disc leaves the mesh: engulfed) and the run reaches its end, the
+Li (the deposit under the front less the pocket closed over the disc) equal to the Faraday
+charge to 1e-6 of it. With ``numerics.on_filler_contact: stop`` the same cell ends at the
+contact.
 """
 
 from __future__ import annotations
@@ -103,7 +104,14 @@ def _config(mode: str, duration_s: float) -> dict:
     disc["layout"] = {"kind": "explicit", "centers_um": [list(CENTRE_UM)]}
     return moving_cell(
         title="front meets a blocking disc",
-        cell={"width_um": WIDTH_UM, "thickness_um": 2.0, "fillers": [disc]},
+        # a framework that holds the disc in place (with the default, a dispersed particle
+        # moves with the electrolyte and a flat front never reaches it)
+        cell={
+            "width_um": WIDTH_UM,
+            "thickness_um": 2.0,
+            "fillers": [disc],
+            "filler_motion": "fixed",
+        },
         materials={"ins": {"blocking": True}},
         mesh={"size_at_anode_um": H_UM, "size_bulk_um": 0.25, "grading_distance_um": 1.0},
         operation={"current_density_A_per_m2": CURRENT_A_PER_M2, "duration_s": duration_s},

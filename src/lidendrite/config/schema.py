@@ -99,6 +99,12 @@ class CellConfig:
         (),
         description="regions of other materials (each chosen by its kind; lengths in um)",
     )
+    filler_motion: Literal["with_electrolyte", "fixed"] = Field(
+        "with_electrolyte",
+        description="particles and fibres move with the electrolyte as the Li pushes it "
+        "(with_electrolyte) or stay where they are (fixed); layers and grain boundaries, a "
+        "framework, stay",
+    )
     mesh_file: Str | None = Field(
         None,
         description="a Gmsh mesh (.msh) or geometry (.geo) with physical groups named anode, "

@@ -89,6 +89,7 @@ def restore_stepper(stepper: Any, checkpoint: dict) -> LoopState:
     stepper.state = MeshState(stepper.case, cell, stepper.settings)
     restore_nodes(stepper.state, checkpoint["nodes"], checkpoint["v"])
     stepper.state.fresh_quality = meta["fresh_quality"]
+    stepper.state.filler_offset_um = float(meta.get("filler_offset_um", 0.0))
     history = meta.get("front_history") or {}
     stepper.state.front_history = {
         name: (*(np.asarray(a, dtype=float) for a in values[:3]), float(values[3]))
@@ -120,6 +121,7 @@ def write_stepper_checkpoint(stepper: Any, out_dir: Path, loop: LoopState) -> No
         "timings_s": stepper.timings_s,
         "fresh_quality": stepper.state.fresh_quality,
         "recorder": stepper.recorder.resume_info(),
+        "filler_offset_um": stepper.state.filler_offset_um,
         # the last front step, for a second-order (Adams-Bashforth) front step after a resume
         "front_history": {
             name: [np.asarray(a).tolist() for a in values[:3]] + [float(values[3])]

@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 
+from lidendrite.engine.filler_motion import current_fillers
 from lidendrite.engine.state import MeshState
 from lidendrite.moving.obstacles import (
     Obstacle,
@@ -30,7 +31,7 @@ def obstacles_of(state: MeshState) -> list[Obstacle]:
     """The fillers of the state's mesh as obstacles of the anode (cached on the state)."""
     cached = state.cache.get("obstacles")
     if cached is None:
-        shapes = (state.source or {}).get("fillers") or []
+        shapes = current_fillers(state)
         cached = obstacles_from_shapes(shapes, state.anode.xy) if state.case.moving else []
         state.cache["obstacles"] = cached
     return cached

@@ -11,6 +11,11 @@ import math
 import numpy as np
 
 from lidendrite.engine.contact import held_anode_step
+from lidendrite.engine.filler_motion import (
+    move_fillers,
+    moves_with_electrolyte,
+    moving_filler_nodes,
+)
 from lidendrite.engine.state import Interface, MeshState, SurfaceState
 from lidendrite.geometry.polyline import carry_along
 from lidendrite.moving.front import area_under, boundary_integral, front_motion
@@ -140,11 +145,20 @@ def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) 
         f = np.clip((y - y_a) / (y_c - y_a), 0.0, 1.0)[:, None]
         nodes.append(side)
         disp.append((1.0 - f) * d_a + f * d_c)
+    # the electrolyte is displaced as a whole by the mean growth of the anode, and the
+    # particles and fibres in it with it
+    shift_um = (area_under(state.anode.xy + steps["anode"]) - area_under(state.anode.xy)) / (
+        case.width_um
+    )
+    if moves_with_electrolyte(state):
+        fillers = moving_filler_nodes(state)
+        nodes.append(fillers)
+        disp.append(np.tile((0.0, shift_um), (len(fillers), 1)))
     u = state.mover.solve(np.concatenate(nodes), np.concatenate(disp))
     state.problem.disp1.x.array[:] = u.x.array
-    # the electrolyte is displaced as a whole by the mean growth of the anode
-    shift = area_under(state.anode.xy + steps["anode"]) - area_under(state.anode.xy)
-    state.problem.electrolyte_velocity.value[:] = (0.0, shift / case.width_um / dt_hat)
+    state.problem.electrolyte_velocity.value[:] = (0.0, shift_um / dt_hat)
+    move_fillers(state, shift_um)
+    state.cache["filler_step_um"] = shift_um
     state.mover.move(u)
     # The electrode nodes go exactly where the front step put them: the ALE solve reproduces
     # its Dirichlet values only to round-off that depends on the partition, and the electrode
@@ -159,6 +173,7 @@ def apply_motion(state: MeshState, steps: dict[str, np.ndarray], dt_hat: float) 
 
 def undo_motion(state: MeshState) -> None:
     """Move the mesh back after a rejected step."""
+    move_fillers(state, -state.cache.pop("filler_step_um", 0.0))
     state.mover.move(state.problem.disp1, sign=-1.0)
     state.problem.disp1.x.array[:] = 0.0
     state.refresh_interfaces()

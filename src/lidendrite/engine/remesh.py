@@ -12,6 +12,7 @@ from mpi4py import MPI
 import numpy as np
 import ufl
 
+from lidendrite.engine.filler_motion import translated
 from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
 from lidendrite.errors import GeometryError
@@ -74,8 +75,9 @@ def remeshed_state(
     ``anode_material`` (the moved old anode polyline and its vertices' material coordinates)
     carries a surface pattern onto the new anode (:meth:`MeshState.assign_anode_material`).
 
-    Fillers are re-created exactly, except those the anode has closed over (a loop cut out
-    above them): they are in the Li and leave the mesh
+    Fillers are re-created exactly (particles and fibres moved with the electrolyte, this
+    step's ``shift_um`` included: :mod:`lidendrite.engine.filler_motion`), except those the
+    anode has closed over (a loop cut out above them): they are in the Li and leave the mesh
     (:func:`~lidendrite.moving.obstacles.drop_engulfed`).
 
     ``pockets`` (closed polygons, :mod:`lidendrite.moving.untangle`): electrolyte the front
@@ -94,6 +96,8 @@ def remeshed_state(
     anode_xy = clean_front(anode_xy, h)
     far = far_field_of(cfg)
     fillers = (old.source or {}).get("fillers")
+    if fillers:  # where they are now: moved with the electrolyte, this step included
+        fillers = translated(fillers, cfg, old.filler_offset_um + shift_um)
     if fillers:  # a particle the front closed over is in the Li now
         fillers, _ = drop_engulfed(fillers, anode_xy)
         anode_xy = keep_clear(

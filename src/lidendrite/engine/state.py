@@ -100,6 +100,8 @@ class MeshState:
         # electrode polylines and plating currents at the start of the last accepted step, and
         # its dt (scaled), for the Adams-Bashforth front step; those of the coming step
         self.front_history: dict | None = None
+        # how far the dispersed fillers have moved with the electrolyte since this mesh was made
+        self.filler_offset_um = 0.0
         self.front_pending: dict | None = None
         self.refresh_interfaces()
 
