@@ -25,8 +25,13 @@ from lidendrite.io.frames import list_frames
 FARADAY = 96485.33212  # C/mol (CODATA 2018)
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
-#: The example cases, and the one config per seed material in configs/materials/.
-CONFIGS = sorted(CONFIG_DIR.glob("*.yaml")) + sorted((CONFIG_DIR / "materials").glob("*.yaml"))
+#: The example cases, the one config per seed material in configs/materials/ and the
+#: seed-002 study in configs/seed002/.
+CONFIGS = [
+    *sorted(CONFIG_DIR.glob("*.yaml")),
+    *sorted((CONFIG_DIR / "materials").glob("*.yaml")),
+    *sorted((CONFIG_DIR / "seed002").glob("*.yaml")),
+]
 
 #: Time steps of the shortened protocol per protocol step (at the config's first step size).
 STEPS_PER_SEGMENT = 3

@@ -146,7 +146,7 @@ def _test_hooks() -> list[Any]:
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    header = ("name", "sigma (S/m)", "t+", "E_a (eV)", "i0 (A/m^2)", "source")
+    header = ("name", "sigma (S/m)", "t+", "E_a (eV)", "i0 (A/m^2)", "c0 (M)", "L (um)", "source")
     rows = [header]
     for p in PRESETS.values():
         i0 = (
@@ -161,13 +161,21 @@ def _cmd_presets(args: argparse.Namespace) -> int:
                 f"{p.transference_number:g}",
                 f"{p.activation_energy_eV:g}",
                 i0,
+                "1 (assumed)"
+                if p.salt_concentration_mol_per_m3 is None
+                else f"{p.salt_concentration_mol_per_m3 / 1000:.3g}",
+                "-" if p.membrane_thickness_um is None else f"{p.membrane_thickness_um:g}",
                 p.source,
             )
         )
     for line in table(rows, indent=""):
         _echo(line)
     _echo()
-    _echo("Values at 298.15 K (sigma, i0); c0 = 1 M unless set. Notes:")
+    _echo(
+        "Values at 298.15 K (sigma, i0). c0 is electrolyte.salt_concentration_mol_per_m3 unless "
+        "set; L is the membrane thickness the paper reports (for cell.membrane_thickness_um). "
+        "Notes:"
+    )
     for p in PRESETS.values():
         _echo(textwrap.fill(f"{p.name}: {p.notes}", width=100, subsequent_indent="    "))
     return 0

@@ -43,6 +43,11 @@ class Preset:
             (None: not reported, the kinetics default applies).
         source: Citation of the paper the values come from.
         notes: What is assumed and why.
+        salt_concentration_mol_per_m3: Salt concentration c0 implied by the paper's recipe, the
+            default of ``electrolyte.salt_concentration_mol_per_m3`` with this preset (None:
+            not derivable, 1 M applies).
+        membrane_thickness_um: Membrane thickness the paper reports, µm (for
+            ``cell.membrane_thickness_um``; None: not reported).
     """
 
     name: str
@@ -52,6 +57,8 @@ class Preset:
     exchange_current_density_A_per_m2: float | None
     source: str
     notes: str
+    salt_concentration_mol_per_m3: float | None = None
+    membrane_thickness_um: float | None = None
 
 
 _G62_SOURCE = "L. Li et al., Adv. Funct. Mater. (2025), doi:10.1002/adfm.202505700"
@@ -61,12 +68,42 @@ _GHF_SOURCE = "M. H. Nguyen et al., Nano-Micro Lett. 18, 135 (2026)"
 _G62_NOTES = (
     "ZIF-62 glass quasi-solid electrolyte with LiTFSI. sigma is the total ionic conductivity at "
     "25 C (sigma_Li+ = t+ sigma), E_a from the Arrhenius fit of sigma, i0 from Tafel plots of "
-    "Li|QSSE|Li cells. The salt concentration is not reported: c0 = 1 M is assumed."
+    "Li|QSSE|Li cells. The salt concentration is not reported (the LiTFSI loading of the glass "
+    "is not given in a form that yields one): c0 = 1 M is assumed. Films ~80 um thick."
 )
+#: LiTFSI, g/mol.
+LITFSI_MOLAR_MASS_G_PER_MOL = 287.09
+#: Densities assumed for the LPC recipe, g/cm^3 (handbook values, not given by the paper).
+LITFSI_DENSITY_G_PER_CM3 = 1.33
+PVDF_HFP_DENSITY_G_PER_CM3 = 1.78
+#: The LPC recipe of seed 002 (Methods): 0.4 g PVDF-HFP and 0.4 g LiTFSI cast from DMF.
+LPC_RECIPE_G = {"PVDF-HFP": 0.4, "LiTFSI": 0.4}
+
+
+def lpc_salt_concentration_mol_per_m3() -> float:
+    """c0 of the LPC membranes from their recipe: LiTFSI moles over the dense membrane volume.
+
+    0.4 g LiTFSI / 287.09 g/mol = 1.393 mmol in 0.4/1.78 + 0.4/1.33 = 0.527 cm^3 of polymer and
+    salt (volumes additive; no porosity, no residual DMF (3-5 wt%), the 2 wt% of filler
+    neglected): 2.65 mol/L.
+    """
+    moles = LPC_RECIPE_G["LiTFSI"] / LITFSI_MOLAR_MASS_G_PER_MOL
+    volume_cm3 = (
+        LPC_RECIPE_G["PVDF-HFP"] / PVDF_HFP_DENSITY_G_PER_CM3
+        + LPC_RECIPE_G["LiTFSI"] / LITFSI_DENSITY_G_PER_CM3
+    )
+    return moles / (volume_cm3 * 1e-6)
+
+
+_LPC_C0 = lpc_salt_concentration_mol_per_m3()
 _LPC_NOTES = (
     "PVDF-HFP/LiTFSI composite polymer electrolyte. The paper reports no exchange current "
-    "density: i0 = 0.5 mA/cm^2 (5 A/m^2) is assumed, typical of polymer/Li interfaces and of "
-    "the same order as the ZIF-62 glasses' 0.61-0.81 mA/cm^2. c0 = 1 M is assumed."
+    "density and no interfacial resistance in numbers: i0 = 0.5 mA/cm^2 (5 A/m^2) is assumed, "
+    "typical of polymer/Li interfaces and of the same order as the ZIF-62 glasses' "
+    f"0.61-0.81 mA/cm^2. Salt: c0 = {_LPC_C0 / 1000:.2f} M from the recipe (Methods: 0.4 g "
+    "PVDF-HFP + 0.4 g LiTFSI; LiTFSI 287.09 g/mol; assumed densities 1.78 and 1.33 g/cm^3, "
+    "volumes additive, no porosity, residual DMF and filler neglected). Membrane ~100 um thick "
+    "(Fig. 2C, SEM cross-section of LPC@UCPBA)."
 )
 _LPC_EA_ASSUMED_EV = 0.33
 _LPC_EA = (
@@ -87,6 +124,8 @@ PRESETS: dict[str, Preset] = {
             exchange_current_density_A_per_m2=0.81 * A_PER_M2_PER_MA_PER_CM2,
             source=_G62_SOURCE,
             notes="-Cl substituted linker. " + _G62_NOTES,
+            salt_concentration_mol_per_m3=None,
+            membrane_thickness_um=80.0,
         ),
         Preset(
             name="H-Li-G62",
@@ -96,6 +135,8 @@ PRESETS: dict[str, Preset] = {
             exchange_current_density_A_per_m2=0.66 * A_PER_M2_PER_MA_PER_CM2,
             source=_G62_SOURCE,
             notes="Unsubstituted (-H) linker. " + _G62_NOTES,
+            salt_concentration_mol_per_m3=None,
+            membrane_thickness_um=80.0,
         ),
         Preset(
             name="NH2-Li-G62",
@@ -105,6 +146,8 @@ PRESETS: dict[str, Preset] = {
             exchange_current_density_A_per_m2=0.61 * A_PER_M2_PER_MA_PER_CM2,
             source=_G62_SOURCE,
             notes="-NH2 substituted linker. " + _G62_NOTES,
+            salt_concentration_mol_per_m3=None,
+            membrane_thickness_um=80.0,
         ),
         Preset(
             name="LPC@2%UCPBA",
@@ -115,6 +158,8 @@ PRESETS: dict[str, Preset] = {
             source=_LPC_SOURCE,
             notes="2 wt% unsaturated-coordination Prussian-blue-analogue filler. E_a = 0.24 eV "
             "as reported in the text (the lowest of the paper's membranes). " + _LPC_NOTES,
+            salt_concentration_mol_per_m3=_LPC_C0,
+            membrane_thickness_um=100.0,
         ),
         Preset(
             name="LPC",
@@ -129,6 +174,8 @@ PRESETS: dict[str, Preset] = {
                 + _LPC_NOTES
                 + _LPC_EA
             ),
+            salt_concentration_mol_per_m3=_LPC_C0,
+            membrane_thickness_um=100.0,
         ),
         Preset(
             name="LPC@2%SCPBA",
@@ -140,6 +187,8 @@ PRESETS: dict[str, Preset] = {
             notes="2 wt% saturated-coordination Prussian-blue-analogue filler. "
             + _LPC_NOTES
             + _LPC_EA,
+            salt_concentration_mol_per_m3=_LPC_C0,
+            membrane_thickness_um=100.0,
         ),
         Preset(
             name="GHF@ZIF-8@HKUST-1",
@@ -154,8 +203,12 @@ PRESETS: dict[str, Preset] = {
                 "(10 A/m^2 = 1 mA/cm^2, typical of liquid-electrolyte/Li interfaces) applies. "
                 "No activation energy is reported: E_a = 0 is assumed, so sigma keeps its room "
                 "temperature value (the paper operates at up to 100 C; set "
-                "electrolyte.activation_energy_eV for such runs). c0 = 1 M is assumed."
+                "electrolyte.activation_energy_eV for such runs). c0 = 1 M: the 1 M LiTFSI in "
+                "PC the membranes are activated with (Methods: 2.88 g in 10 mL, 1.00 M). The "
+                "glass-fibre membrane's thickness is not reported."
             ),
+            salt_concentration_mol_per_m3=1000.0,
+            membrane_thickness_um=None,
         ),
     )
 }

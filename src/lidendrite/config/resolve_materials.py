@@ -98,6 +98,12 @@ def resolve_transport[T: (ElectrolyteConfig, MaterialConfig)](
                 if _given(raw, "activation_energy_eV")
                 else preset.activation_energy_eV
             ),
+            salt_concentration_mol_per_m3=(
+                spec.salt_concentration_mol_per_m3
+                if _given(raw, "salt_concentration_mol_per_m3")
+                or preset.salt_concentration_mol_per_m3 is None
+                else preset.salt_concentration_mol_per_m3
+            ),
         )
     elif sigma and d:
         raise ConfigError(

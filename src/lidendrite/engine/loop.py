@@ -134,8 +134,16 @@ class Stepper:
         i_guess = (first.current_density_A_per_m2 or 0.0) if case.galvanostatic else 0.0
         self.state.initial_guess(i_guess)
         # t = 0: solve the initial (consistent) state with a tiny step so that φ and V match.
+        # The smallest step scales the storage term by 1/dt_min: where that puts the residual's
+        # round-off floor above the Newton tolerance the line search stalls, and a step a
+        # thousand times shorter than the first one is tried instead.
         self.state.problem.control.value = case.controls_scaled[0]
-        ok, _, _ = self.solve_step(num.dt_min_s, None, order=1, move=False)
+        ok = False
+        for dt in (num.dt_min_s, 1e-3 * num.dt_initial_s):
+            ok, _, _ = self.solve_step(dt, None, order=1, move=False)
+            if ok:
+                break
+            self.state.initial_guess(i_guess)
         if not ok:
             raise SolverError(
                 "could not find a consistent initial state (Newton diverged at t = 0)"
