@@ -21,6 +21,11 @@ reported, not judged, unless ``--rtol-after-remesh`` is given. Measured at the a
 commit (before that fix): after the first remesh demo 8.3e-5, showcase 5.7e-5, seed-002 pair
 ≤ 8e-11; before it ≤ 1e-10 everywhere.
 
+The references of the seed-002 pair also predate the corrected LPC presets (E_a = 0.33 eV
+instead of 0 for LPC, c0 = 2.65 M from the paper's recipe instead of 1 M): those cases differ
+from them on purpose from the first row on (the voltage by the conductivity at 318 K); the demo
+and the showcase (Cl-/NH2-Li-G62 presets, unchanged) are the engine comparison.
+
     python benchmarks/compare_reference.py [--cases demo seed002_lpc ...]
 
 Exit status 0 when every case agrees, 1 otherwise. Prints one line per case with the worst

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Figures of the README, from runs of the example configurations.
 #
-#   docs/make_figures.sh             # run the seed-002 pair (and the demo if needed), draw
+#   docs/make_figures.sh             # run the seed-002 study (and the demo if needed), draw
 #   docs/make_figures.sh --no-run    # redraw from the runs already in results/
 #   LIDENDRITE=/path/to/lidendrite docs/make_figures.sh
 #
 # Writes
-#   docs/img/seed002_tip.png      protrusion and tip current ratio vs time, LPC vs LPC@2%UCPBA
-#   docs/img/seed002_gallery.png  Li+ flux at the end of the two seed-002 runs (2 h), 180 mm
+#   docs/img/seed002_tip.png      protrusion and tip current ratio vs time, the five runs of
+#                                 configs/seed002/ (the seed-002 study)
+#   docs/img/seed002_gallery.png  Li+ flux at the end (2 h) of LPC with an unstable SEI and of
+#                                 LPC@2%UCPBA with a uniform surface, 180 mm (cf. Fig. 4G-J)
 #   docs/img/demo_flux.png        Li+ flux at the end of the demo (results/demo; `make demo`):
 #                                 the default still of `lidendrite render`, one column (85 mm)
 #
 # The stills use the layout presets of `lidendrite render` (no hand-picked sizes): what a user
 # gets with the same command.
 #
-# The seed-002 runs (configs/seed002_lpc*.yaml, Zhu et al., PNAS 2023) take 10-20 s each on one
+# The seed-002 runs (configs/seed002/*.yaml, Zhu et al., PNAS 2023) take 6-50 s each on one
 # core; results/demo is reused if it exists, otherwise configs/demo.yaml is run first.
 set -euo pipefail
 
@@ -34,8 +36,7 @@ if [ ! -x "$LIDENDRITE" ] && ! command -v "$LIDENDRITE" >/dev/null 2>&1; then
   exit 1
 fi
 
-LPC=results/seed002_lpc
-UCPBA=results/seed002_lpc_ucpba
+STUDY=(lpc lpc_ucpba lpc_sei lpc_ucpba_sei lpc_particles)
 DEMO=results/demo
 
 mkdir -p "$IMG"
@@ -43,19 +44,22 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$RUN" = 1 ]; then
-  "$LIDENDRITE" run configs/seed002_lpc.yaml --out "$LPC" --quiet --overwrite
-  "$LIDENDRITE" run configs/seed002_lpc_ucpba.yaml --out "$UCPBA" --quiet --overwrite
+  for name in "${STUDY[@]}"; do
+    "$LIDENDRITE" run "configs/seed002/$name.yaml" --out "results/seed002/$name" --quiet --overwrite
+  done
 fi
 if [ ! -d "$DEMO" ]; then
   "$LIDENDRITE" run configs/demo.yaml --out "$DEMO" --quiet
 fi
 
 # Protrusion (tip above the mean surface) and tip current ratio against time (h).
-"$LIDENDRITE" plot "$LPC" "$UCPBA" --y protrusion_height_um tip_current_ratio --time-unit h \
-  --size 880x340 --dpi 150 --out "$IMG/seed002_tip.png"
+"$LIDENDRITE" plot "${STUDY[@]/#/results/seed002/}" --y protrusion_height_um tip_current_ratio \
+  --time-unit h --labels "LPC" "LPC@2%UCPBA" "LPC, unstable SEI" "LPC@2%UCPBA, same SEI" \
+  "LPC + particles in shells" --size 880x340 --dpi 150 --out "$IMG/seed002_tip.png"
 
-# Li+ flux at the end of both runs, side by side, one colour bar: a full page width.
-"$LIDENDRITE" render "$LPC" "$UCPBA" --grid --field flux --layout double --out "$tmp/gallery"
+# Li+ flux at the end of the contrast pair, side by side, one colour bar: a full page width.
+"$LIDENDRITE" render results/seed002/lpc_sei results/seed002/lpc_ucpba --grid --field flux \
+  --layout double --out "$tmp/gallery"
 mv "$tmp/gallery/grid_flux.png" "$IMG/seed002_gallery.png"
 
 # Li+ flux at the end of the demo: the default still (one journal column).

@@ -12,11 +12,13 @@ import pytest
 from lidendrite.config import config_from_dict
 from lidendrite.presets import PRESETS
 
-LI, N, S, O, C, F = 6.94, 14.007, 32.06, 15.999, 12.011, 18.998
+#: Standard atomic weights, g/mol.
+ATOMIC_G_PER_MOL = {"Li": 6.94, "N": 14.007, "S": 32.06, "O": 15.999, "C": 12.011, "F": 18.998}
 
 
 def test_lpc_salt_concentration_from_the_recipe():
-    molar_mass = LI + N + 2 * S + 4 * O + 2 * C + 6 * F  # 287.08 g/mol
+    a = ATOMIC_G_PER_MOL
+    molar_mass = a["Li"] + a["N"] + 2 * a["S"] + 4 * a["O"] + 2 * a["C"] + 6 * a["F"]  # 287.08
     moles = 0.4 / molar_mass
     volume_m3 = (0.4 / 1.78 + 0.4 / 1.33) * 1e-6
     expected = moles / volume_m3  # ≈ 2645 mol/m³
@@ -40,9 +42,7 @@ def _electrolyte(**electrolyte) -> float:
 
 
 def test_a_preset_gives_its_salt_concentration_unless_the_config_sets_one():
-    assert _electrolyte(preset="LPC") == pytest.approx(
-        PRESETS["LPC"].salt_concentration_mol_per_m3
-    )
+    assert _electrolyte(preset="LPC") == pytest.approx(PRESETS["LPC"].salt_concentration_mol_per_m3)
     assert _electrolyte(preset="LPC", salt_concentration_mol_per_m3=1000.0) == 1000.0
     assert _electrolyte(preset="Cl-Li-G62") == 1000.0  # none derivable: 1 M
     assert _electrolyte(conductivity_S_per_m=0.01, transference_number=0.4) == 1000.0

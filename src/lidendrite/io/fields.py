@@ -112,6 +112,7 @@ def gather_frame(
             "title": cfg.title,
             "width_um": cfg.cell.width_um,
             "thickness_um": cfg.cell.thickness_um,
+            "membrane_thickness_um": cfg.cell.membrane_thickness_um or cfg.cell.thickness_um,
             "counter_electrode": cfg.cell.counter_electrode,
             "temperature_K": cfg.operation.temperature_K,
             "preset": cfg.electrolyte.preset,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from lidendrite.io.frames import FrameData
 
 __all__ = ["Layout", "ViewBox", "fit_layout", "initial_anode_y", "li_counter", "view_box"]
@@ -63,16 +65,25 @@ def view_box(frame: FrameData, *, initial_anode_y_um: float | None = None) -> Vi
 
     That is the cell, a strip of Li metal below the lowest of the anode and its initial
     position, and a strip above a Li counter electrode; the strips are 10 % of the cell height.
+    With the far field of a thick membrane (``membrane_thickness_um`` in the frame's meta larger
+    than ``thickness_um``) it is the meshed window: up to ``thickness_um`` above the highest
+    point of the anode.
     """
     x, y = frame.points_um[:, 0], frame.points_um[:, 1]
-    pad = 0.1 * float(y.max() - y.min())
     bottom = float(y.min())
+    top = float(y.max())
+    counter_pad = li_counter(frame)
+    meta = frame.meta or {}
+    window = meta.get("thickness_um")
+    anode = frame.boundaries.get("anode") if frame.boundaries else None
+    if window and meta.get("membrane_thickness_um", window) > window and anode is not None:
+        top, counter_pad = min(top, float(np.max(anode[:, 1])) + float(window)), False
+    pad = 0.1 * (top - bottom)
     y0 = initial_anode_y(frame, initial_anode_y_um)
     if y0 is not None:
         bottom = min(bottom, y0)
-    top = float(y.max())
     return ViewBox(
-        float(x.min()), float(x.max()), bottom - pad, top + (pad if li_counter(frame) else 0.0)
+        float(x.min()), float(x.max()), bottom - pad, top + (pad if counter_pad else 0.0)
     )
 
 
