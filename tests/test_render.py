@@ -439,3 +439,17 @@ def test_current_field_of_frames_written_before_the_rename(tmp_path):
     assert "ionic_current_density_A_per_m2" in grid.point_data
     assert "current_density_A_per_m2" not in grid.point_data
     np.testing.assert_array_equal(grid.point_data["ionic_current_density_A_per_m2"][:, :2], current)
+
+
+def test_a_far_field_cell_shows_its_window():
+    """With a thick membrane the view ends `thickness_um` above the anode's highest point."""
+    from lidendrite.render.view import view_box
+
+    frame = make_frame(thickness_um=20.0)
+    whole = view_box(frame)
+    assert whole.y_max_um > 20.0  # the whole cell (and a strip above a Li counter)
+    frame.meta |= {"thickness_um": 3.0, "membrane_thickness_um": 20.0}
+    window = view_box(frame)
+    top = float(frame.boundaries["anode"][:, 1].max()) + 3.0
+    assert window.y_max_um == pytest.approx(top)
+    assert window.y_min_um < float(frame.boundaries["anode"][:, 1].min())  # the Li below stays
