@@ -51,12 +51,14 @@ def centres(seed: int = 0) -> list[list[float]]:
     return (grid + rng.uniform(-0.2, 0.2, grid.shape)).round(4).tolist()
 
 
-def config(size_at_anode_um: float = 0.05, size_bulk_um: float = 0.2) -> dict[str, Any]:
+def config(
+    size_at_anode_um: float = 0.05, size_bulk_um: float = 0.2, motion: str = "with_electrolyte"
+) -> dict[str, Any]:
     """The benchmark cell (a config mapping); the seed config's mesh sizes by default."""
     cfg = json.loads(json.dumps(SEED_CELL))
     cfg["mesh"] |= {"size_at_anode_um": size_at_anode_um, "size_bulk_um": size_bulk_um}
     cfg["title"] = "benchmark: 40 particles with shells, seed-002 conditions"
-    cfg["cell"] |= {"width_um": WIDTH_UM, "thickness_um": THICKNESS_UM}
+    cfg["cell"] |= {"width_um": WIDTH_UM, "thickness_um": THICKNESS_UM, "filler_motion": motion}
     cfg["cell"]["fillers"] = [
         {
             "kind": "disc",
@@ -91,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--size-at-anode-um", type=float, default=0.05, help="default: 0.05")
     p.add_argument("--size-bulk-um", type=float, default=0.2, help="default: 0.2")
+    p.add_argument(
+        "--filler-motion",
+        choices=("with_electrolyte", "fixed"),
+        default="with_electrolyte",
+        help="cell.filler_motion (default: with_electrolyte, the particles move with the polymer)",
+    )
     args = p.parse_args(argv)
     say(comm, "lidendrite fillers benchmark")
     say(comm, f"  {machine_line(comm)}")
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     with scratch_dir(comm, args.keep) as scratch:
         comm.barrier()
         t0, cpu0 = time.perf_counter(), time.process_time()
-        cfg = config_from_dict(config(args.size_at_anode_um, args.size_bulk_um))
+        cfg = config_from_dict(config(args.size_at_anode_um, args.size_bulk_um, args.filler_motion))
         result = run(cfg, scratch / "fillers", comm, frames=False)
         comm.barrier()
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
@@ -111,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             say(
                 comm,
                 f"  mesh: h = {args.size_at_anode_um:g} um at the anode, "
-                f"{args.size_bulk_um:g} um in the bulk",
+                f"{args.size_bulk_um:g} um in the bulk; fillers {args.filler_motion}",
             )
             say(comm, f"  status {result.status}: {result.reason}")
             say(
