@@ -1,11 +1,14 @@
 """The same run on one and on two MPI ranks gives the same metrics.
 
-``lidendrite run`` is launched as a subprocess, serially and under ``mpirun -n 2``, on a small 2-D
-cell with a defect on a moving anode. Every column of ``metrics.csv`` except the wall-clock time
-must agree to 1e-8 (relative), row by row: the partition must not change the answer beyond
-round-off. Guards against quantities that are summed on one rank only, ghost values that are not
-updated, interface polylines assembled in a rank-dependent order, and file output from every
-rank.
+``lidendrite run`` is launched as a subprocess, serially and under ``mpirun -n 2``, on a small
+2-D cell with a defect on a moving anode. Every column of ``metrics.csv`` except the wall-clock
+time must agree to 1e-8 (relative), row by row: the partition must not change the answer beyond
+round-off. The one exception is a solver diagnostic: the Newton iteration count may differ by
+one where the last residual meets the tolerance within round-off (MUMPS schedules its parallel
+factorisation dynamically, so two-rank solves are not bitwise reproducible; seen once in many
+runs, with every other column still within 1e-8). Guards against quantities that are summed on
+one rank only, ghost values that are not updated, interface polylines assembled in a rank-
+dependent order, and file output from every rank.
 """
 
 from __future__ import annotations
@@ -69,8 +72,9 @@ def test_serial_and_two_ranks_agree(tmp_path, config):
     if config is REGIONS:
         assert a["remesh_count"][-1] >= 1
     worst = {}
+    assert np.max(np.abs(a["newton_iterations"] - b["newton_iterations"])) <= 1
     for name in a:
-        if name == "wall_time_s":
+        if name in ("wall_time_s", "newton_iterations"):
             continue
         x, y = a[name], b[name]
         assert np.array_equal(np.isnan(x), np.isnan(y)), f"{name}: missing values differ"
