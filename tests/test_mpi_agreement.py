@@ -4,8 +4,8 @@
 2-D cell with a defect on a moving anode. Every column of ``metrics.csv`` except the wall-clock
 time must agree to 1e-8 (relative), row by row: the partition must not change the answer beyond
 round-off. The one exception is a solver diagnostic: the Newton iteration count may differ by
-one where the last residual meets the tolerance within round-off (MUMPS schedules its parallel
-factorisation dynamically, so two-rank solves are not bitwise reproducible; seen once in many
+one where the last residual meets the tolerance within round-off (two-rank runs are not bitwise
+reproducible from run to run, MUMPS' dynamic scheduling the likely cause; seen once in many
 runs, with every other column still within 1e-8). Guards against quantities that are summed on
 one rank only, ghost values that are not updated, interface polylines assembled in a rank-
 dependent order, and file output from every rank.
