@@ -20,6 +20,7 @@ from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.cell import build_cell, cell_from_config
 from lidendrite.geometry.fillers import resolve_shapes, shapes_from_dicts
+from lidendrite.geometry.quality import min_quality
 from lidendrite.geometry.tags import TagRegistry
 
 MATERIALS = {
@@ -276,6 +277,35 @@ def test_remeshing_keeps_every_filler_exactly():
     assert np.allclose(dist, 0.25, rtol=0, atol=1e-12)
     again = build_cell(MPI.COMM_WORLD, **cell.source)  # what a checkpoint does: the same mesh
     assert np.array_equal(again.mesh.geometry.x, cell.mesh.geometry.x)
+
+
+@pytest.mark.serial
+def test_uneven_anode_ends_leave_no_slivers_at_the_walls():
+    """Each insulating wall is split at its own electrode ends only.
+
+    A grown anode whose ends differ by 1e-3 um: splitting both walls at both heights left a
+    1e-3 um wall segment on one side, a sliver whose quality hid every later distortion from
+    the remesh criterion (90 % of the fresh mesh's quality).
+    """
+    fillers = [
+        {
+            "kind": "disc",
+            "material": "ins",
+            "radius_um": 0.3,
+            "layout": {"kind": "explicit", "centers_um": [[2.0, 1.5]]},
+        },
+    ]
+    cfg = _config(fillers)
+    cell = cell_from_config(MPI.COMM_WORLD, cfg)
+    source = json.loads(json.dumps({k: v for k, v in cell.source.items() if "xy" not in k}))
+    shapes = shapes_from_dicts(source.pop("fillers"))
+    anode = cell.source["anode_xy_um"].copy()
+    anode[:, 1] += 1e-3 * anode[:, 0] / anode[-1, 0]  # the right end 1e-3 um higher
+    moved = build_cell(
+        MPI.COMM_WORLD, anode, cell.source["counter_xy_um"], grid_um=1e-9, fillers=shapes, **source
+    )
+    assert min_quality(moved.mesh) > 0.5
+    assert min_quality(moved.mesh) == pytest.approx(min_quality(cell.mesh), abs=0.1)
 
 
 @pytest.mark.serial

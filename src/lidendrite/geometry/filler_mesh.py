@@ -223,20 +223,29 @@ def mesh_cell_with_fillers(
             if edges is not None:
                 pieces.append((s, dx, edges))
 
-    # split the side walls at every height where a region meets them (the same on both sides)
+    # split each side wall at every height where a region or an electrode end meets it;
+    # periodic walls are meshed as copies, so there both get the heights of either
     def on_wall(p: Pt) -> bool:
         return p[0] == lo or p[0] == hi
 
-    breaks = {anode_pts[0][1], anode_pts[-1][1], counter_pts[0][1], counter_pts[-1][1]}
+    breaks: dict[float, set[float]] = {lo: set(), hi: set()}
+    for p in (anode_pts[0], anode_pts[-1], counter_pts[0], counter_pts[-1]):
+        breaks.setdefault(p[0], set()).add(p[1])
     for _, _, edges in pieces:
-        breaks.update(p[1] for e in edges for p in e[1:3] if on_wall(p))
-    heights = np.array(sorted(breaks))
+        for e in edges:
+            for p in e[1:3]:
+                if on_wall(p):
+                    breaks.setdefault(p[0], set()).add(p[1])
+    if periodic:
+        breaks[lo] = breaks[hi] = breaks[lo] | breaks[hi]
+    heights = {side: np.array(sorted(ys)) for side, ys in breaks.items()}
 
     def split(e: Edge) -> list[Edge]:
         p, q = e[1], e[2]
         if e[0] != "L" or p[0] != q[0] or not on_wall(p):
             return [e]
-        inner = heights[(heights > min(p[1], q[1])) & (heights < max(p[1], q[1]))]
+        wall = heights[p[0]]
+        inner = wall[(wall > min(p[1], q[1])) & (wall < max(p[1], q[1]))]
         ys = [p[1], *(inner if q[1] > p[1] else inner[::-1]), q[1]]
         return [("L", (p[0], float(a)), (p[0], float(b))) for a, b in zip(ys, ys[1:], strict=False)]
 
