@@ -1,8 +1,10 @@
 """Mesh and time-step convergence of the showcase regime: observed orders and Richardson limits.
 
 Runs a config (default ``configs/dendrite_showcase.yaml``, shortened to ``--duration-s``) on
-three mesh levels (every element size divided by 1, 2, 4; fixed step ``--mesh-dt-s``) and on
-three time levels (fixed steps dt, dt/2, dt/4 on the middle mesh, for each transport scheme),
+three mesh levels (every element size divided by 1, 2, 4 from ``--h-um``; fixed step
+``--mesh-dt-s``) and on three time levels (fixed steps dt, dt/2, dt/4 with anode size
+``--time-h-um``, for each scheme: ``bdf2``, ``bdf1`` transport with the Euler front, ``ab2`` =
+BDF2 transport with the Adams–Bashforth front),
 and prints for the tip height above the mean height (``protrusion_height_um``) and the tip
 current ratio at the end: the values, the observed order p = log2(|q₁ − q₂| / |q₂ − q₃|) and the
 Richardson limit q₃ + (q₃ − q₂)/(2^p − 1). Every run's steps and remeshes are listed: a run with
@@ -10,8 +12,8 @@ more steps than duration/dt had its steps shortened by the boundary-motion limit
 levels are not a factor 2 apart), and remeshes at different times on different levels add an
 error of their own to the study.
 
-    python benchmarks/convergence.py           # the README's table: ~10 min on one core
-    python benchmarks/convergence.py --studies time --schemes bdf2 --json conv.json
+    python benchmarks/convergence.py           # the README's table: ~15 min on one core
+    python benchmarks/convergence.py --studies time --schemes bdf2,ab2 --json conv.json
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ QUANTITIES = ("protrusion_height_um", "tip_current_ratio")
 def level_config(
     base: dict[str, Any], scale: float, dt_s: float, duration_s: float, scheme: str
 ) -> dict[str, Any]:
-    """``base`` with element sizes × ``scale``, fixed steps of ``dt_s``, no frames."""
+    """``base`` with element sizes × ``scale``, fixed steps of ``dt_s``, no frames.
+
+    ``scheme`` is ``bdf2`` or ``bdf1`` (transport; Euler front) or ``ab2`` (BDF2 transport and
+    the Adams–Bashforth front).
+    """
     cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
     mesh = dict(cfg["mesh"])
     mesh["size_at_anode_um"] *= scale
@@ -54,7 +60,8 @@ def level_config(
     cfg["operation"] = op
     num = dict(cfg.get("numerics", {}))
     num.update(
-        time_scheme=scheme,
+        time_scheme="bdf2" if scheme == "ab2" else scheme,
+        front_scheme="ab2" if scheme == "ab2" else "euler",
         dt_initial_s=dt_s,
         dt_max_s=dt_s,
         max_concentration_change=1.0,
@@ -92,10 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("config", nargs="?", default=str(REPO / "configs" / "dendrite_showcase.yaml"))
     ap.add_argument("--duration-s", type=float, default=300.0)
-    ap.add_argument("--h-um", type=float, default=0.2, help="coarsest anode element size")
+    ap.add_argument("--h-um", type=float, default=0.1, help="coarsest anode element size")
+    ap.add_argument(
+        "--time-h-um", type=float, default=0.1, help="anode element size of the time study"
+    )
     ap.add_argument("--dt-s", type=float, default=2.0, help="coarsest fixed step")
     ap.add_argument("--mesh-dt-s", type=float, default=None, help="mesh study step (dt)")
-    ap.add_argument("--schemes", default="bdf2,bdf1")
+    ap.add_argument("--schemes", default="bdf2,bdf1,ab2", help="bdf2, bdf1, ab2")
     ap.add_argument("--studies", default="mesh,time", help="mesh, time or both")
     ap.add_argument("--keep", default=None)
     ap.add_argument("--json", default=None)
@@ -114,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     mesh_dt = args.mesh_dt_s or args.dt_s
     studies = args.studies.split(",")
     plan = [("mesh", 2**-k, mesh_dt, schemes[0]) for k in range(3)]
-    plan += [("time", 0.5, args.dt_s / 2**k, s) for s in schemes for k in range(3)]
+    time_k = args.time_h_um / args.h_um
+    plan += [("time", time_k, args.dt_s / 2**k, s) for s in schemes for k in range(3)]
     plan = [step for step in plan if step[0] in studies]
     results: dict[tuple[float, float, str], dict[str, float]] = {}
     say(
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if "time" in studies:
             for s in schemes:
                 levels_of[f"time ({s})"] = [
-                    results[scale0 * 0.5, args.dt_s / 2**k, s][q] for k in range(3)
+                    results[scale0 * time_k, args.dt_s / 2**k, s][q] for k in range(3)
                 ]
         for name, levels in levels_of.items():
             p = observed_order(levels)
