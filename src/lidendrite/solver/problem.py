@@ -106,11 +106,6 @@ class SolverSettings:
         base = dict(DIRECT_OPTIONS if self.kind == "direct" else ITERATIVE_OPTIONS)
         base.update(
             {
-                # a new Jacobian (and LU factorisation or multigrid set-up) on every other
-                # Newton iteration; the iteration in between reuses it (a chord step). A step
-                # typically converges in one Newton and one chord iteration to the same
-                # tolerance, at about 0.65 the cost of two Newton iterations.
-                "snes_lag_jacobian": 2,
                 "snes_rtol": self.rtol,
                 "snes_atol": self.atol,
                 "snes_stol": 1e-11,
