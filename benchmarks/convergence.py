@@ -12,7 +12,7 @@ more steps than duration/dt had its steps shortened by the boundary-motion limit
 levels are not a factor 2 apart), and remeshes at different times on different levels add an
 error of their own to the study.
 
-    python benchmarks/convergence.py           # the README's table: ~15 min on one core
+    python benchmarks/convergence.py           # the README's table: ~22 min on one core
     python benchmarks/convergence.py --studies time --schemes bdf2,ab2 --json conv.json
 """
 

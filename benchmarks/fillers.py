@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             say(comm, f"  status {result.status}: {result.reason}")
             say(
                 comm,
-                f"  simulated {result.time_s:.6g} s in {wall:.1f} s wall, {cpu:.1f} s CPU of this "
-                f"process (a loaded machine: CPU < wall) ({status['steps']} "
+                f"  simulated {float(row['time_s']):.6g} s in {wall:.1f} s wall, {cpu:.1f} s CPU "
+                f"of this process (a loaded machine: CPU < wall) ({status['steps']} "
                 f"steps, {status['remesh_count']} remeshes, {row['filler_contacts']} filler "
                 f"contacts, Li⁺ flux share of the shells {share:.3f})",
             )
