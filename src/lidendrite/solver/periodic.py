@@ -15,6 +15,7 @@ import numpy as np
 
 from lidendrite.errors import GeometryError
 from lidendrite.fem import PETSc, dolfinx
+from lidendrite.solver.residual import assemble_residual_no_bcs
 
 
 def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float = 1e-8):
@@ -140,6 +141,12 @@ class ReducedNewton:
 
     def _residual(self, snes, xr, fr) -> None:
         x = self._full(xr)
+        if not self.bcs:
+            assemble_residual_no_bcs(
+                snes, x, self.problem.b, self.problem.u, self.problem.F, self._blocks
+            )
+            self.P.multTranspose(self.problem.b, fr)
+            return
         dolfinx.fem.petsc.assemble_residual(
             snes,
             x,

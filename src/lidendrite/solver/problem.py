@@ -21,6 +21,7 @@ from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
+from lidendrite.solver.residual import use_residual_without_lifting
 
 if TYPE_CHECKING:
     from lidendrite.case import Case
@@ -229,6 +230,8 @@ class CellProblem:
             petsc_options_prefix=self.prefix,
             petsc_options=solver.petsc_options(),
         )
+        if not self.bcs:
+            use_residual_without_lifting(self.problem)
         self.reduced = None
         if case.periodic:
             from lidendrite.solver.periodic import ReducedNewton, periodic_prolongation
