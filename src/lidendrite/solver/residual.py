@@ -10,6 +10,7 @@ vector without it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from lidendrite.fem import PETSc, dolfinx
@@ -42,8 +43,12 @@ def assemble_residual_no_bcs(
 
 def use_residual_without_lifting(problem: dolfinx.fem.petsc.NonlinearProblem) -> None:
     """Make the SNES of ``problem`` (blocked, no Dirichlet conditions) skip the lifting."""
-    blocks = problem.b.getAttr("_blocks")
-    problem.solver.setFunction(
-        lambda snes, x, b: assemble_residual_no_bcs(snes, x, b, problem.u, problem.F, blocks),
-        problem.b,
+    # bind the forms, not the problem: the SNES must not hold its owner (a reference cycle
+    # keeps every problem of a long session, with its PETSc objects and communicators, alive)
+    callback = functools.partial(
+        assemble_residual_no_bcs,
+        u=problem.u,
+        residual=problem.F,
+        blocks=problem.b.getAttr("_blocks"),
     )
+    problem.solver.setFunction(callback, problem.b)
