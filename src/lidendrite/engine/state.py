@@ -16,7 +16,7 @@ import numpy as np
 from lidendrite.case import CLOSURE_FIELDS
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
-from lidendrite.geometry.interface import boundary_polyline
+from lidendrite.geometry.interface import BoundaryPolyline, boundary_polyline, moved_polyline
 from lidendrite.geometry.polyline import carry_along, polyline_curvature, polyline_normals
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.nodes import NodeLayout
@@ -103,6 +103,7 @@ class MeshState:
         # how far the dispersed fillers have moved with the electrolyte since this mesh was made
         self.filler_offset_um = 0.0
         self.front_pending: dict | None = None
+        self._polylines: dict[int, BoundaryPolyline] = {}
         self.refresh_interfaces()
 
     # -- geometry -------------------------------------------------------------------------
@@ -120,7 +121,13 @@ class MeshState:
         self.problem.update_geometry_constants()
 
     def _interface(self, tag: int, side: int) -> Interface:
-        poly = boundary_polyline(self.mesh, self.facet_tags, tag)
+        # the facets, and so the vertex order, stay as long as the mesh does (ALE moves nodes)
+        known = self._polylines.get(tag)
+        if known is None:
+            poly = boundary_polyline(self.mesh, self.facet_tags, tag)
+        else:
+            poly = moved_polyline(self.mesh, known)
+        self._polylines[tag] = poly
         periodic = self.case.periodic
         return Interface(
             xy=poly.xy,

@@ -19,6 +19,7 @@ from lidendrite.geometry.polyline import polyline_curvature, polyline_length, po
 __all__ = [
     "BoundaryPolyline",
     "boundary_polyline",
+    "moved_polyline",
     "polyline_curvature",
     "polyline_length",
     "polyline_normals",
@@ -123,4 +124,19 @@ def boundary_polyline(
         xy=np.ascontiguousarray(vertex_xy[order]),
         local_nodes=local_nodes,
         local_to_polyline=local_to_polyline,
+    )
+
+
+def moved_polyline(mesh: dolfinx.mesh.Mesh, poly: BoundaryPolyline) -> BoundaryPolyline:
+    """The same polyline at the current node coordinates (collective over ``mesh.comm``).
+
+    Moving the nodes (ALE) keeps the facets and hence the vertex order: only the coordinates
+    are gathered again, not re-chained as :func:`boundary_polyline` does.
+    """
+    xy = np.empty_like(poly.xy)
+    local_xy = mesh.geometry.x[poly.local_nodes, :2]
+    for index, coords in mesh.comm.allgather((poly.local_to_polyline, local_xy)):
+        xy[index] = coords
+    return BoundaryPolyline(
+        xy=xy, local_nodes=poly.local_nodes, local_to_polyline=poly.local_to_polyline
     )
