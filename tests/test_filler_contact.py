@@ -184,3 +184,41 @@ def test_stop_ends_the_run_at_the_contact(comm, tmp_path_factory):
     t_c = _contact_time_s()
     assert t_c <= out.status["time_s"] <= t_c + DT_MAX_S + 1e-9
     assert len(out.status["filler_contacts"]) == 1
+
+
+def test_a_particle_pushed_to_a_reservoir_ends_the_run_with_its_reason(comm, tmp_path_factory):
+    """A dispersed disc moves up with the mean growth (the Faraday thickness) and stops the run.
+
+    Disc r = 0.1 µm centred 0.75 µm above the anode of a 1 µm cell whose top is a reservoir
+    (it stays put): the gap starts at 0.15 µm and shrinks by the Faraday thickness. The run
+    must end with ``filler_at_counter`` at the first step after which the gap is within the
+    contact distance (0.05 µm at h = 0.1 µm) plus twice the last step's growth, not one
+    step earlier, with the gap it reports equal to 0.15 µm minus the Faraday thickness.
+    """
+    disc = {"kind": "disc", "material": "ins", "radius_um": 0.1}
+    disc["layout"] = {"kind": "explicit", "centers_um": [[0.5, 0.75]]}
+    cfg = moving_cell(
+        title="a particle pushed to the reservoir",
+        cell={
+            "width_um": 1.0,
+            "thickness_um": 1.0,
+            "counter_electrode": "reservoir",
+            "fillers": [disc],
+        },
+        materials={"ins": {"blocking": True}},
+        mesh={"size_at_anode_um": 0.1, "size_bulk_um": 0.2, "grading_distance_um": 0.5},
+        operation={"current_density_A_per_m2": 100.0, "duration_s": 20.0},
+        numerics={"dt_max_s": 0.5},
+        output={"every_s": 5.0},
+    )
+    out = run_case(cfg, shared_dir(comm, tmp_path_factory.mktemp("top")) / "run", comm)
+    status, li = out.status, out.metrics["li_plated_um"]
+    assert status["status"] == "filler_at_counter", status
+    assert "cell.fillers[0] (ins)" in status["reason"] and "\n" not in status["reason"]
+    faraday_um_per_s = 100.0 * LI_MOLAR_VOLUME_M3_PER_MOL / FARADAY_C_PER_MOL * 1e6
+    assert li[-1] == pytest.approx(faraday_um_per_s * status["time_s"], rel=1e-9)
+    assert status["gap_um"] == pytest.approx(0.15 - li[-1], abs=1e-9)
+    contact = 0.05
+    assert status["gap_um"] <= contact + 2.0 * (li[-1] - li[-2]) + 1e-12
+    assert 0.15 - li[-2] > contact + 2.0 * (li[-2] - li[-3])  # not one step earlier
+    assert status["time_s"] < 20.0 and status["gap_um"] > 0.0

@@ -46,6 +46,7 @@ RUN_EXIT_CODES = {
     "depleted": 0,
     "short_circuit": 0,
     "filler_contact": 0,
+    "filler_at_counter": 0,
     "failed": 1,
     "interrupted": 3,
 }

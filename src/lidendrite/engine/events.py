@@ -13,8 +13,10 @@ from typing import Protocol
 
 import numpy as np
 
+from lidendrite.engine.filler_motion import current_fillers, moves_with_electrolyte, moving_shapes
 from lidendrite.engine.state import MeshState
 from lidendrite.moving.front import min_distance
+from lidendrite.moving.obstacles import contact_distance_um
 from lidendrite.physics.closures import cation_concentration
 
 
@@ -149,6 +151,58 @@ class FillerContact:
         )
 
 
+@dataclass
+class FillerAtCounter:
+    """A filler moving up with the electrolyte comes close to the counter electrode.
+
+    Dispersed fillers go up with the electrolyte as Li plates (``cell.filler_motion:
+    with_electrolyte``). A Li counter electrode recedes as fast and keeps its distance; a
+    reservoir boundary stays where it is, and a filler that reaches it cannot go on: the next
+    mesh would not exist. The event ends the run before that, when the gap would close within
+    the next step (the growth of the last one times ``numerics.dt_growth_max``) or is below the
+    contact distance of the front.
+    """
+
+    contact_um: float
+    growth_max: float
+    name: str = "filler_at_counter"
+
+    def check(self, state: MeshState, previous: dict | None, row: dict) -> EventRecord | None:
+        """Fires when the smallest gap between a moving filler and the counter is too small."""
+        cfg = state.case.config
+        shapes = moving_shapes(current_fillers(state), cfg)
+        if not shapes:
+            return None
+        if state.counter is not None:
+            counter_y = float(np.min(state.counter.xy[:, 1]))
+        else:
+            counter_y = state.case.thickness_um
+        tops = [_top_um(s) for s in shapes]
+        k = int(np.argmax(tops))
+        gap = counter_y - tops[k]
+        growth = row["mean_height_um"] - previous["mean_height_um"] if previous else 0.0
+        if gap > self.contact_um + self.growth_max * max(growth, 0.0):
+            return None
+        item = int(shapes[k]["item"])
+        return EventRecord(
+            self.name,
+            "filler_at_counter",
+            f"cell.fillers[{item}] ({cfg.cell.fillers[item].material}), moving up with the "
+            f"electrolyte as Li plates, is {gap:.3g} um from the counter electrode at "
+            f"t = {row['time_s']:.6g} s and cannot pass it (cell.filler_motion: fixed holds "
+            "the fillers in place)",
+            row["time_s"],
+            {"filler_at_counter_time_s": row["time_s"], "filler_item": item, "gap_um": gap},
+        )
+
+
+def _top_um(shape: dict) -> float:
+    """Highest point of a filler shape (a Gmsh input dict: circle or polygon), µm."""
+    if "center" in shape:
+        return float(shape["center"][1]) + float(shape["radius"])
+    return float(np.max(np.asarray(shape["vertices"], dtype=float)[:, 1]))
+
+
 def crossing_time(before: dict | None, after: dict, threshold: float) -> float:
     """Time at which c_anode_min crossed ``threshold`` (linear interpolation between steps)."""
     if before is None:
@@ -174,4 +228,7 @@ def events_for(state: MeshState) -> list[Event]:
         out.append(ShortCircuit(cfg.numerics.short_circuit_distance_um))
         if cfg.numerics.on_filler_contact == "stop":
             out.append(FillerContact())
+        if moves_with_electrolyte(state):
+            contact = contact_distance_um(cfg.mesh.size_at_anode_um)
+            out.append(FillerAtCounter(contact, cfg.numerics.dt_growth_max))
     return out

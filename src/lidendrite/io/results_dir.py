@@ -30,7 +30,13 @@ RUN_FILES = (
     "render",
 )
 #: Final statuses that mean the run reached its end.
-FINISHED = ("completed", "depleted", "short_circuit", "filler_contact")
+FINISHED = (
+    "completed",
+    "depleted",
+    "short_circuit",
+    "filler_contact",
+    "filler_at_counter",
+)
 
 
 def existing_results(out_dir: Path) -> dict[str, Any] | None:

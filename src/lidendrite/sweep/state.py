@@ -38,7 +38,13 @@ __all__ = [
 ]
 
 #: Final statuses of a run that count as done (never run again).
-FINAL_OK = ("completed", "depleted", "short_circuit", "filler_contact")
+FINAL_OK = (
+    "completed",
+    "depleted",
+    "short_circuit",
+    "filler_contact",
+    "filler_at_counter",
+)
 
 
 def is_sweep_dir(path: str | Path) -> bool:
