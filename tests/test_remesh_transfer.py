@@ -12,7 +12,9 @@ restored the pre-remesh inventory of a domain that had shrunk, creating salt at 
 - the correction is local: a depleted layer at the anode, the front advanced by 0.05 µm and
   remeshed: beyond the band of 4 h (+ 2 steps) from the anode the salt is exactly the
   interpolated one (a global factor would change it everywhere), the inventory is the target
-  to 1e-12 and the correction inside the band is not zero.
+  to 1e-12 and the correction inside the band is not zero;
+- the two-pass point location (tight, then padded for the cells with a node outside the old
+  mesh) gives the values of one padded pass, to round-off, where some nodes do lie outside.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def test_the_salt_correction_stays_near_the_front(comm):
     plain = MeshState(case, build_cell(comm, **new.source), SolverSettings())
     x_old = old.mesh.geometry.x
     x_old[:, 1] += step
-    transfer([(plain.problem.c, old.problem.c)], 1.5 * step + 1e-3 * 0.1)
+    transfer([(plain.problem.c, old.problem.c)], 1.5 * step + 1e-3 * 0.1, 1e-3 * 0.1)
     x_old[:, 1] -= step
     c_new = new.layout.values(new.problem.c)
     c_plain = plain.layout.values(plain.problem.c)
@@ -93,4 +95,43 @@ def test_the_salt_correction_stays_near_the_front(comm):
     print(f"\nlocal salt correction: largest relative change at the front {changed:.2e}")
     assert 0.0 < changed < 1e-2
     for state in (old, new, plain):
+        state.close()
+
+
+def test_two_pass_transfer_equals_one_padded_pass(comm):
+    """New nodes below the old anode (the old mesh shifted up by 0.05 µm) need the padding."""
+    from lidendrite.case import Case
+    from lidendrite.config import config_from_dict
+    from lidendrite.engine.remesh import transfer
+    from lidendrite.engine.state import MeshState
+    from lidendrite.fem import dolfinx
+    from lidendrite.geometry.cell import cell_from_config
+    from lidendrite.solver.problem import SolverSettings
+
+    cfg = config_from_dict(_config("lithium"))
+    case = Case.from_config(cfg)
+    old, new = (MeshState(case, cell_from_config(comm, cfg), SolverSettings()) for _ in range(2))
+    x = old.mesh.geometry.x
+    old.layout.set_values(old.problem.c, 1.0 + 0.3 * np.sin(3.0 * x[:, 0]) - 0.2 * x[:, 1])
+    old.problem.c.x.scatter_forward()
+    step, h = 0.05, 0.1
+    x[:, 1] += step
+    transfer([(new.problem.c, old.problem.c)], 1.5 * step + 1e-3 * h, 1e-3 * h)
+    V_new = new.problem.V
+    cells = np.arange(new.mesh.topology.index_map(2).size_local, dtype=np.int32)
+    tight = dolfinx.fem.create_interpolation_data(V_new, old.problem.V, cells, 1e-3 * h)
+    missed = comm.allreduce(int(np.sum(np.asarray(tight.src_owner) < 0)))
+    padded = dolfinx.fem.create_interpolation_data(
+        V_new, old.problem.V, cells, 1.5 * step + 1e-3 * h
+    )
+    reference = dolfinx.fem.Function(V_new)
+    reference.interpolate_nonmatching(old.problem.c, cells, padded)
+    reference.x.scatter_forward()
+    x[:, 1] -= step
+    assert missed > 0  # the padded pass was needed
+    diff = comm.allreduce(
+        float(np.max(np.abs(new.problem.c.x.array - reference.x.array), initial=0.0)), op=MPI.MAX
+    )
+    assert diff < 1e-13
+    for state in (old, new):
         state.close()

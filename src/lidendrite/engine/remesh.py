@@ -152,7 +152,7 @@ def remeshed_state(
     x_old[:, 1] += shift_um
     try:
         pairs = [(new.problem.c, old.problem.c), (new.problem.phi, old.problem.phi)]
-        transfer(pairs, padding)
+        transfer(pairs, padding, 1e-3 * h)
     finally:
         x_old[:] = saved
     new.problem.v.x.array[:] = old.cell_voltage_scaled()
@@ -269,20 +269,32 @@ def rescale_salt(state: MeshState, target: float, weight: np.ndarray | None = No
 
 
 def transfer(
-    pairs: list[tuple[dolfinx.fem.Function, dolfinx.fem.Function]], padding: float
+    pairs: list[tuple[dolfinx.fem.Function, dolfinx.fem.Function]],
+    padding: float,
+    tight_padding: float,
 ) -> None:
     """Interpolate P1 fields onto a non-matching mesh (collective).
 
     ``pairs`` are (new, old) functions; all new ones share one mesh and element, and so do the old
-    ones, so the point location is done once.
+    ones, so the point location is done once. It is done in two passes: all new cells with
+    ``tight_padding`` (nearly every node lies inside the old mesh), then the cells with a node
+    that was not found, with ``padding``. A padded search costs far more per point (every cell
+    within the padding is a candidate), and only a few per cent of the nodes need it: those
+    beyond the old anode or inside the old holes of fillers held in place. The values are those
+    of one padded pass (the same cells own the same points).
     """
     f_new, f_old = pairs[0]
-    V_new = f_new.function_space
+    V_new, V_old = f_new.function_space, f_old.function_space
     mesh_new = V_new.mesh
     cells = np.arange(mesh_new.topology.index_map(mesh_new.topology.dim).size_local, dtype=np.int32)
-    data = dolfinx.fem.create_interpolation_data(
-        V_new, f_old.function_space, cells, padding=padding
-    )
+    data = dolfinx.fem.create_interpolation_data(V_new, V_old, cells, padding=tight_padding)
+    owner = np.asarray(data.src_owner).reshape(cells.size, -1)
+    missed = cells[(owner < 0).any(axis=1)] if cells.size else cells
+    passes = [(cells, data)]
+    if mesh_new.comm.allreduce(missed.size) > 0:
+        padded = dolfinx.fem.create_interpolation_data(V_new, V_old, missed, padding=padding)
+        passes.append((missed, padded))
     for f_new, f_old in pairs:
-        f_new.interpolate_nonmatching(f_old, cells, data)
+        for these, located in passes:
+            f_new.interpolate_nonmatching(f_old, these, located)
         f_new.x.scatter_forward()
