@@ -18,6 +18,7 @@ import pytest
 
 from lidendrite.config import config_from_dict
 from lidendrite.engine.metrics import COLUMN_NAMES, RunCounters, evaluate
+from lidendrite.errors import GeometryError
 from lidendrite.fem import PETSc, dolfinx
 from lidendrite.io.recorder import METRIC_COLUMNS
 from lidendrite.simulation import run
@@ -120,6 +121,27 @@ def test_catch_errors_isolates_a_failing_case(comm, tmp_path):
     if comm.rank == 0:
         status = json.loads((root / "raised" / "status.json").read_text())
         assert status["status"] == "failed"
+
+
+class Fold:
+    """Raises a geometry failure (as a remesh that cannot be done does) after step 2."""
+
+    def on_step_end(self, stepper, row):
+        if row["step"] == 2:
+            self.time_s = row["time_s"]
+            raise GeometryError("injected geometry failure")
+
+
+def test_a_failed_run_records_how_far_it_got(comm, tmp_path):
+    out = shared_dir(comm, tmp_path) / "fold"
+    cfg = config_from_dict(moving_cell(operation={"current_density_A_per_m2": 30, "duration_s": 2}))
+    fold = Fold()
+    result = run(cfg, out, comm, callbacks=[fold])
+    assert result.status == "failed" and result.reason == "injected geometry failure"
+    assert result.time_s == fold.time_s > 0.0 and result.steps == 2
+    if comm.rank == 0:
+        status = json.loads((out / "status.json").read_text())
+        assert status["time_s"] == fold.time_s and status["steps"] == 2
 
 
 def test_anode_current_cv_of_a_sinusoidal_current():

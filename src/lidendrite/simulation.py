@@ -124,7 +124,8 @@ def run(
         with StopRequest() as stop:
             result = stepper.run(out, resume=checkpoint, stop=stop)
     except (SolverError, GeometryError) as err:
-        result = RunResult("failed", str(err), math.nan, stepper.step, out)
+        # time_s: the last accepted step (how far the run got), as for any other failure
+        result = RunResult("failed", str(err), stepper.time_s, stepper.step, out)
     except KeyboardInterrupt as err:
         reason = str(err) or "interrupted (KeyboardInterrupt): no checkpoint written"
         result = RunResult("interrupted", reason, stepper.time_s, stepper.step, out)
