@@ -308,14 +308,3 @@ def keep_clear(
         if first_self_intersection(out) is not None:  # a neck: pushing would fold the front
             return before
     return out
-    area = area_under(out)
-    n = _gap_gradient(out[near], obstacles, wrap)
-    ends = (near == 0) | (near == len(out) - 1)
-    n[ends, 0] = 0.0
-    ny = np.where(ends, np.maximum(n[:, 1], 0.1), 1.0)
-    out[near] += ((distance_um - g[near]) / ny)[:, None] * n
-    free = np.ones(len(out), dtype=bool)
-    free[near] = False
-    weights = _area_weights(out[:, 0])
-    out[free, 1] += (area - area_under(out)) / weights[free].sum()
-    return out
