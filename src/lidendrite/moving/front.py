@@ -58,6 +58,18 @@ def first_self_intersection(xy: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
+def crosses_at(xy: np.ndarray, vertex: int) -> bool:
+    """Whether a segment next to ``vertex`` crosses another segment of the polyline."""
+    n = len(xy) - 1
+    a, b = xy[:-1], xy[1:]
+    for i in (vertex - 1, vertex):
+        if 0 <= i < n:
+            js = np.flatnonzero(np.abs(np.arange(n) - i) >= 2)
+            if np.any(_segments_cross(a[i], b[i], a[js], b[js])):
+                return True
+    return False
+
+
 def remove_loops(
     xy: np.ndarray,
     max_loops: int = 10_000,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from lidendrite.errors import SolverError
-from lidendrite.moving.front import area_under, first_self_intersection
+from lidendrite.moving.front import area_under, crosses_at, first_self_intersection
 
 __all__ = ["Obstacle", "contact_distance_um", "gaps", "hold_front", "obstacles_from_shapes"]
 
@@ -279,8 +279,9 @@ def keep_clear(
     Resampling puts vertices on the chords between the held ones, which lie closer to a curved
     filler; those are pushed out along the gap's gradient (the end vertices only vertically),
     and the area under the front is restored by a uniform vertical shift of the other vertices
-    (repeated while that shift brings more vertices inside). A pass that would make the front
-    cross itself (a narrow neck) is not applied.
+    (repeated while that shift brings more vertices inside). Where pushing a vertex would make
+    the front cross itself (a narrow neck), that vertex stays; the others are pushed. A shift
+    that would make it cross itself is not applied.
     """
     out = np.array(xy, dtype=float)
     wrap = width_um if periodic else None
@@ -298,8 +299,15 @@ def keep_clear(
         ends = (near == 0) | (near == len(out) - 1)
         n[ends, 0] = 0.0
         ny = np.where(ends, np.maximum(n[:, 1], 0.1), 1.0)
-        out[near] += ((distance_um - g[near]) / ny)[:, None] * n
-        pushed[near] = True
+        target = out[near] + ((distance_um - g[near]) / ny)[:, None] * n
+        out[near] = target
+        if first_self_intersection(out) is not None:  # a neck: push the others one by one
+            out[near] = before[near]
+            for v, xy_v in zip(near, target, strict=True):
+                out[v] = xy_v
+                if crosses_at(out, v):
+                    out[v] = before[v]
+        pushed |= np.any(out != before, axis=1)
         free = ~pushed
         free_width = float(_area_weights(out[:, 0])[free].sum())
         if free_width <= 0.0:
