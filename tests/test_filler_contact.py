@@ -106,6 +106,30 @@ def test_a_neck_at_one_filler_does_not_stop_the_push_at_another():
     assert area_under(out) == pytest.approx(area_under(xy), abs=1e-13)
 
 
+def test_the_area_goes_where_there_is_room():
+    """The Li a push takes from the front goes back to the free vertices, none of them beyond
+    its room (its gap beyond d): a uniform lift where all have the room, else the vertices
+    short of room take theirs and the others share the rest; the area added is exact."""
+    from lidendrite.moving.obstacles import _area_weights, _capped_lift
+
+    x = np.linspace(0.0, 2.0, 21)
+    weights = _area_weights(x)
+    free = np.ones(21, dtype=bool)
+    free[5] = False  # the pushed one
+    room = np.full(21, 1.0)
+    uniform = _capped_lift(0.01, weights, free, room)
+    assert np.all(uniform[free] == uniform[free][0]) and uniform[5] == 0.0
+    assert weights @ uniform == pytest.approx(0.01, abs=1e-16)
+    room[[8, 9, 10, 11, 12]] = [0.0, 1e-3, 2e-3, 0.5, 1e-4]
+    lift = _capped_lift(0.01, weights, free, room)
+    assert weights @ lift == pytest.approx(0.01, abs=1e-16)
+    assert np.all(lift <= room + 1e-15) and lift[5] == 0.0
+    np.testing.assert_array_equal(lift[[8, 9, 10, 12]], [0.0, 1e-3, 2e-3, 1e-4])
+    assert lift[11] == lift[0] > uniform[0]  # the others share what those could not take
+    sink = _capped_lift(-0.01, weights, free, room)  # a push that added area: a lowering
+    assert weights @ sink == pytest.approx(-0.01, abs=1e-16) and np.all(-sink <= room + 1e-15)
+
+
 def test_a_layer_across_the_cell_stops_the_whole_front():
     layer = Obstacle(0, 0, "mof", False, "line", y=0.2)
     xy = _flat(0.19)

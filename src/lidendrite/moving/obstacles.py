@@ -154,6 +154,37 @@ def _area_weights(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.r_[dx, 0.0] + np.r_[0.0, dx])
 
 
+def _capped_lift(
+    area: float, weights: np.ndarray, free: np.ndarray, room: np.ndarray
+) -> np.ndarray:
+    """Vertical shifts of the ``free`` vertices that add ``area``, none beyond its ``room``.
+
+    A uniform shift where every free vertex has the room; otherwise the vertices that would
+    come within the contact distance of a filler (``room``: their gap beyond it, a bound on how
+    far they may move) take only their room and the others share the rest. Falls back to the
+    uniform shift when the others cannot take it (their width is not positive).
+    """
+    shift = np.zeros(len(weights))
+    uniform = area / float(weights[free].sum())
+    capped = np.zeros(len(weights), dtype=bool)
+    level = uniform
+    for _ in range(len(weights)):
+        newly = free & ~capped & (room < abs(level))
+        if not newly.any():
+            break
+        capped |= newly
+        shift[capped] = np.sign(area) * room[capped]
+        open_ = free & ~capped
+        width = float(weights[open_].sum())
+        if width <= 0.0:
+            shift[:] = 0.0
+            shift[free] = uniform
+            return shift
+        level = (area - float(weights[capped] @ shift[capped])) / width
+    shift[free & ~capped] = level
+    return shift
+
+
 def hold_front(
     xy: np.ndarray,
     step: np.ndarray,
@@ -309,10 +340,11 @@ def keep_clear(
                     out[v] = before[v]
         pushed |= np.any(out != before, axis=1)
         free = ~pushed
-        free_width = float(_area_weights(out[:, 0])[free].sum())
-        if free_width <= 0.0:
+        weights = _area_weights(out[:, 0])
+        if float(weights[free].sum()) <= 0.0:
             return before
-        out[free, 1] += (area - area_under(out)) / free_width
+        room = np.maximum(_min_gap(out, obstacles, wrap) - distance_um, 0.0)
+        out[:, 1] += _capped_lift(area - area_under(out), weights, free, room)
         if first_self_intersection(out) is not None:  # a neck: pushing would fold the front
             return before
     return out
