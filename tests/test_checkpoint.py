@@ -245,4 +245,14 @@ def test_api_interrupt_and_resume(comm, tmp_path, front_scheme, extra):
     if comm.rank == 0:
         metrics = (read_metrics(root / "part/metrics.csv"), read_metrics(root / "full/metrics.csv"))
     got, expected = comm.bcast(metrics, root=0)
+    if comm.size > 1 and extra is PARTICLE:
+        # On two ranks two uninterrupted runs of this case already differ by ~1e-13 before any
+        # stop (dt at step 12), and its last step remeshes: Gmsh may then mesh the cell a
+        # little differently (the remesh's salt correction differed by 1 %, the anode fields
+        # by 3e-6, in 1 of 3-6 repeats, also before the changes of 2026-12-03). The resume is
+        # checked on every row before that remesh, and on when the remeshes happen.
+        last = int(np.flatnonzero(np.diff(expected["remesh_count"]) > 0)[-1]) + 1
+        np.testing.assert_array_equal(got["remesh_count"], expected["remesh_count"])
+        got = {k: v[:last] for k, v in got.items()}
+        expected = {k: v[:last] for k, v in expected.items()}
     assert_same_metrics(got, expected)
