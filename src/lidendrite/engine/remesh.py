@@ -288,8 +288,9 @@ def transfer(
     mesh_new = V_new.mesh
     cells = np.arange(mesh_new.topology.index_map(mesh_new.topology.dim).size_local, dtype=np.int32)
     data = dolfinx.fem.create_interpolation_data(V_new, V_old, cells, padding=tight_padding)
-    owner = np.asarray(data.src_owner).reshape(cells.size, -1)
-    missed = cells[(owner < 0).any(axis=1)] if cells.size else cells
+    points_per_cell = V_new.element.interpolation_points.shape[0]
+    owner = np.asarray(data.src_owner).reshape(-1, points_per_cell)  # a rank may own no cell
+    missed = cells[(owner < 0).any(axis=1)]
     passes = [(cells, data)]
     if mesh_new.comm.allreduce(missed.size) > 0:
         padded = dolfinx.fem.create_interpolation_data(V_new, V_old, missed, padding=padding)

@@ -309,10 +309,11 @@ def keep_clear(
 
     Resampling puts vertices on the chords between the held ones, which lie closer to a curved
     filler; those are pushed out along the gap's gradient (the end vertices only vertically),
-    and the area under the front is restored by a uniform vertical shift of the other vertices
-    (repeated while that shift brings more vertices inside). Where pushing a vertex would make
-    the front cross itself (a narrow neck), that vertex stays; the others are pushed. A shift
-    that would make it cross itself is not applied.
+    and the area under the front is restored by a vertical shift of the other vertices,
+    uniform where they all have the room, else none beyond its gap past ``distance_um``
+    (:func:`_capped_lift`; repeated while the shift brings more vertices inside). Where pushing
+    a vertex would make the front cross itself (a narrow neck), that vertex stays; the others
+    are pushed. A shift that would make it cross itself is not applied.
     """
     out = np.array(xy, dtype=float)
     wrap = width_um if periodic else None
@@ -345,6 +346,6 @@ def keep_clear(
             return before
         room = np.maximum(_min_gap(out, obstacles, wrap) - distance_um, 0.0)
         out[:, 1] += _capped_lift(area - area_under(out), weights, free, room)
-        if first_self_intersection(out) is not None:  # a neck: pushing would fold the front
+        if first_self_intersection(out) is not None:  # the shift would fold the front
             return before
     return out
