@@ -1,7 +1,8 @@
 """ALE mesh motion: extend the displacement of the moving boundaries into the electrolyte.
 
 Each step solves a linear smoothing problem for the mesh displacement ``u`` on the current mesh:
-``−∇·(k ∇u) = 0`` (``harmonic``) or linear elasticity with stiffness ``k`` (``elastic``), where
+``−∇·(k ∇u) = 0`` (``harmonic``: two scalar systems, one per component, as the components
+decouple) or linear elasticity with stiffness ``k`` (``elastic``: one vector system), where
 ``k = 1/|cell|`` stiffens small elements so that the fine cells at the Li surface move nearly
 rigidly and keep their quality. ``u`` is prescribed on the electrodes; on the insulating side
 walls nodes slide (``u_x = 0``).
@@ -64,6 +65,21 @@ class MeshMover:
         self.side_nodes = np.unique(
             dolfinx.mesh.entities_to_geometry(mesh, fdim, sides.astype(np.int32))
         )
+        opts = (
+            {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
+            if iterative
+            else {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        )
+        self.prefix = f"lidendrite_ale_{next(_prefix)}_"
+        k = 1.0 / ufl.CellVolume(mesh)
+        self.split: ComponentwiseHarmonic | None = None
+        if kind == "harmonic":
+            # the components decouple: two scalar systems, half the size of the vector one
+            walls = np.concatenate([electrodes, sides]).astype(np.int32)
+            held = (walls, walls) if prescribed_sides else (walls, electrodes.astype(np.int32))
+            self.split = ComponentwiseHarmonic(mesh, layout, k, held, opts, self.prefix)
+            self.zero_x_on_sides = not prescribed_sides
+            return
         if prescribed_sides:
             # the caller gives the wall displacement too (periodic walls must move alike)
             dofs = dolfinx.fem.locate_dofs_topological(
@@ -80,23 +96,13 @@ class MeshMover:
                 dolfinx.fem.dirichletbc(dolfinx.fem.Function(sx), side_dofs, space.sub(0)),
             ]
         u, v = ufl.TrialFunction(space), ufl.TestFunction(space)
-        k = 1.0 / ufl.CellVolume(mesh)
-        if kind == "elastic":
-            eps = lambda w: ufl.sym(ufl.grad(w))  # noqa: E731
-            nu = 0.3
-            lam = nu / ((1 + nu) * (1 - 2 * nu))
-            mu = 1 / (2 * (1 + nu))
-            a = k * (2 * mu * ufl.inner(eps(u), eps(v)) + lam * ufl.div(u) * ufl.div(v)) * ufl.dx
-        else:
-            a = k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx
+        eps = lambda w: ufl.sym(ufl.grad(w))  # noqa: E731
+        nu = 0.3
+        lam = nu / ((1 + nu) * (1 - 2 * nu))
+        mu = 1 / (2 * (1 + nu))
+        a = k * (2 * mu * ufl.inner(eps(u), eps(v)) + lam * ufl.div(u) * ufl.div(v)) * ufl.dx
         zero = dolfinx.fem.Constant(mesh, PETSc.ScalarType((0.0,) * mesh.geometry.dim))
         L = ufl.inner(zero, v) * ufl.dx
-        opts = (
-            {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
-            if iterative
-            else {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
-        )
-        self.prefix = f"lidendrite_ale_{next(_prefix)}_"
         self.problem = dolfinx.fem.petsc.LinearProblem(
             a, L, bcs=bcs, u=self.u, petsc_options=opts, petsc_options_prefix=self.prefix
         )
@@ -118,7 +124,13 @@ class MeshMover:
         """
         self.boundary_values.x.array[:] = 0.0
         self.layout.set_values(self.boundary_values, node_displacements, nodes=node_indices)
-        self.problem.solve()
+        if self.split is None:
+            self.problem.solve()
+            return self.u
+        g = self.layout.values(self.boundary_values).copy()
+        if self.zero_x_on_sides:
+            g[self.side_nodes, 0] = 0.0  # nodes slide along the insulating walls
+        self.layout.set_values(self.u, self.split.solve(g))
         return self.u
 
     def move(self, displacement: dolfinx.fem.Function, sign: float = 1.0) -> None:
@@ -142,3 +154,75 @@ def material_interfaces(mesh, cell_tags) -> np.ndarray:
     pairs = f2c.array[f2c.offsets[interior][:, None] + np.arange(2)]
     differ = tag_of[pairs[:, 0]] != tag_of[pairs[:, 1]]
     return interior[differ].astype(np.int32)
+
+
+class ComponentwiseHarmonic:
+    """``−∇·(k ∇u_i) = 0`` for each displacement component, with its own fixed nodes.
+
+    One scalar matrix is assembled per solve; each component's system is that matrix with the
+    rows and columns of its fixed nodes replaced by the identity (same sparsity, so the LU
+    keeps its symbolic analysis), and its right-hand side −A g (g: the fixed values, zero
+    elsewhere) with g on the fixed rows.
+
+    Args:
+        mesh: the mesh; layout: its node ↔ dof maps.
+        k: the stiffness (UFL). held: per component, the local facets whose nodes are held.
+        options, prefix: KSP options and the options prefix of this mover.
+    """
+
+    def __init__(self, mesh, layout: NodeLayout, k, held, options: dict, prefix: str):
+        self.layout = layout
+        self.space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+        u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
+        self.form = dolfinx.fem.form(k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
+        self.matrix = dolfinx.fem.petsc.assemble_matrix(self.form)
+        self.matrix.assemble()
+        imap = self.space.dofmap.index_map
+        fdim = mesh.topology.dim - 1
+        self.fixed = []  # per component: (owned local dofs, their global numbers)
+        for facets in held:
+            dofs = dolfinx.fem.locate_dofs_topological(self.space, fdim, facets)
+            dofs = dofs[dofs < imap.size_local].astype(np.int32)
+            self.fixed.append((dofs, imap.local_to_global(dofs).astype(PETSc.IntType)))
+        shared = all(f is held[0] for f in held)
+        self.systems = []  # per component: (operator, KSP); one when all share the fixed set
+        opts = PETSc.Options()
+        for i in range(1 if shared else len(held)):
+            name = f"{prefix}c{i}_"
+            for key, value in options.items():
+                opts[name + key] = value
+            op = self.matrix.duplicate(copy=True)
+            ksp = PETSc.KSP().create(mesh.comm)
+            ksp.setOptionsPrefix(name)
+            ksp.setFromOptions()
+            ksp.setOperators(op)
+            self.systems.append((op, ksp))
+        self.g = dolfinx.fem.Function(self.space)
+        self.x = dolfinx.fem.Function(self.space)
+        self.rhs = self.matrix.createVecLeft()
+
+    def solve(self, g_nodes: np.ndarray) -> np.ndarray:
+        """Displacements (nodes, gdim) for the fixed values in ``g_nodes`` (collective)."""
+        A = self.matrix
+        A.zeroEntries()
+        dolfinx.fem.petsc.assemble_matrix(A, self.form)
+        A.assemble()
+        for op, _ in self.systems:
+            A.copy(op, structure=PETSc.Mat.Structure.SAME_NONZERO_PATTERN)
+        for i, (_, rows) in enumerate(self.fixed[: len(self.systems)]):
+            self.systems[i][0].zeroRowsColumns(rows, 1.0)
+        out = np.empty_like(g_nodes)
+        g, x, rhs = self.g, self.x, self.rhs
+        for i, (dofs, _) in enumerate(self.fixed):
+            op, ksp = self.systems[min(i, len(self.systems) - 1)]
+            self.layout.set_values(g, g_nodes[:, i])
+            held = g.x.array[dofs]
+            g.x.array[:] = 0.0
+            g.x.array[dofs] = held
+            A.mult(g.x.petsc_vec, rhs)
+            rhs.scale(-1.0)
+            rhs.array[dofs] = held
+            ksp.solve(rhs, x.x.petsc_vec)
+            x.x.scatter_forward()
+            out[:, i] = self.layout.values(x)
+        return out
