@@ -155,10 +155,14 @@ def check_shortened_run(config, out, comm, capsys):
     from_history = np.sum(m["dt_s"] * m["anode_current_density_A_per_m2"]) * omega / FARADAY * 1e6
     assert m["li_plated_um"][-1] == pytest.approx(from_history, rel=1e-6, abs=1e-12)
     if all(s.get("current_density_A_per_m2") is not None for s in steps):
-        # Galvanostatic: Faraday's law for the protocol itself.
+        # Galvanostatic: Faraday's law for the protocol itself, to 1e-6 of the charge passed
+        # (linearly implicit steps, as in the seed configs, meet the current constraint to the
+        # Newton error of their one iteration, not to round-off)
         charge = sum(s["current_density_A_per_m2"] * s["duration_s"] for s in steps)
+        passed = sum(abs(s["current_density_A_per_m2"]) * s["duration_s"] for s in steps)
+        to_um = omega / FARADAY * 1e6
         assert m["li_plated_um"][-1] == pytest.approx(
-            charge * omega / FARADAY * 1e6, rel=1e-6, abs=1e-12
+            charge * to_um, rel=1e-6, abs=1e-6 * passed * to_um
         )
 
     # Frames at t = 0, every output.every_s, and the end: 3 for every_s = total / 2.

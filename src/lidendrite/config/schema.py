@@ -306,6 +306,19 @@ class NumericsConfig:
     newton_rtol: Float = Field(1e-10, gt=0, lt=1, description="Newton relative tolerance, -")
     newton_atol: Float = Field(1e-12, gt=0, description="Newton absolute tolerance (residual norm)")
     newton_max_iterations: Int = Field(25, ge=1, description="Newton iteration limit")
+    linearly_implicit: Bool = Field(
+        False,
+        description="one Newton iteration per step (a linearly implicit step) where it cuts "
+        "the residual norm by linearly_implicit_reduction; elsewhere Newton goes on to "
+        "newton_rtol/atol (true/false)",
+    )
+    linearly_implicit_reduction: Float = Field(
+        1e-2,
+        gt=0,
+        lt=1,
+        description="residual reduction the one iteration of a linearly implicit step must "
+        "reach, -",
+    )
     moving_boundary: Bool = Field(
         False, description="move the Li surface (ALE + remeshing) (true/false)"
     )

@@ -21,6 +21,7 @@ from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
+from lidendrite.solver.newton import keep_history, newton_solve
 from lidendrite.solver.residual import use_residual_without_lifting
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class SolverSettings:
     rtol: float = 1e-10
     atol: float = 1e-12
     max_iterations: int = 25
+    #: accept one Newton iteration when it cuts the residual norm by this factor (None: off)
+    one_iteration_reduction: float | None = None
 
     @classmethod
     def from_numerics(cls, num) -> SolverSettings:
@@ -100,6 +103,9 @@ class SolverSettings:
             rtol=num.newton_rtol,
             atol=num.newton_atol,
             max_iterations=num.newton_max_iterations,
+            one_iteration_reduction=(
+                num.linearly_implicit_reduction if num.linearly_implicit else None
+            ),
         )
 
     def petsc_options(self) -> dict:
@@ -250,6 +256,9 @@ class CellProblem:
                 for sp in (self.V, self.Vp, self.R)
             ]
             set_field_split(self.problem.solver, self.problem.A, sizes)
+        self.one_iteration = solver.one_iteration_reduction
+        if self.one_iteration is not None:
+            keep_history(self.problem.solver if self.reduced is None else self.reduced.snes)
         self._saved: list[np.ndarray] | None = None
         self._length_form = dolfinx.fem.form(
             dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
@@ -317,18 +326,15 @@ class CellProblem:
 
     # -- solve ----------------------------------------------------------------------------
     def solve(self) -> tuple[bool, int]:
-        """Run SNES; returns (converged, Newton iterations). Never raises on divergence."""
-        snes = self.problem.solver if self.reduced is None else self.reduced.snes
-        try:
-            if self.reduced is None:
-                self.problem.solve()
-            else:
-                self.reduced.solve()
-        except PETSc.Error:
-            return False, snes.getIterationNumber()
-        reason = snes.getConvergedReason()
-        its = snes.getIterationNumber()
-        ok = reason > 0 and np.all(np.isfinite(self.c.x.array))
+        """Solve the step; returns (converged, Newton iterations). Never raises on divergence.
+
+        Newton, or a linearly implicit step (:func:`~lidendrite.solver.newton.newton_solve`).
+        """
+        if self.reduced is None:
+            ok, its = newton_solve(self.problem.solver, self.problem.solve, self.one_iteration)
+        else:
+            ok, its = newton_solve(self.reduced.snes, self.reduced.solve, self.one_iteration)
+        ok = ok and bool(np.all(np.isfinite(self.c.x.array)))
         if ok:
             local_min = self.c.x.array.min() if self.c.x.array.size else np.inf
             # the salt activity must stay positive (so do c₊ and c₋)
