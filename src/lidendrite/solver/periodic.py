@@ -11,6 +11,8 @@ few lines of PETSc, so that the binary DOLFINx wheel suffices.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from lidendrite.errors import GeometryError
@@ -131,7 +133,10 @@ class ReducedNewton:
         for k in petsc_options:
             del opts[k]
         opts.prefixPop()
-        self.snes.setFunction(self._residual, self.fr)
+        # the SNES holds its callbacks; through a weak reference, so that it does not keep
+        # this object (and the problem, its mesh and communicators) alive in a cycle that the
+        # garbage collector cannot see
+        self.snes.setFunction(_call, self.fr, args=(weakref.ref(self), "_residual"))
         self._blocks = problem.b.getAttr("_blocks")
 
     def _full(self, xr: PETSc.Vec) -> PETSc.Vec:
@@ -177,7 +182,7 @@ class ReducedNewton:
                 self.snes, x, self.problem.A, None, self.problem.u, self.problem.J, None, self.bcs
             )
             self.Jr = self.problem.A.PtAP(self.P)
-            self.snes.setJacobian(self._jacobian, self.Jr)
+            self.snes.setJacobian(_call, self.Jr, args=(weakref.ref(self), "_jacobian"))
             self.snes.getKSP().setOperators(self.Jr)
             if self.after_first_jacobian is not None:
                 self.after_first_jacobian(self.snes, self.Jr)
@@ -188,3 +193,9 @@ class ReducedNewton:
         x = self._full(self.xr)
         dolfinx.la.petsc._ghost_update(x, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
         assign(x, self.problem.u)
+
+
+def _call(snes, *args) -> None:
+    """SNES callback: ``args`` ends with (weak reference to the owner, method name)."""
+    *rest, owner, name = args
+    getattr(owner(), name)(snes, *rest)

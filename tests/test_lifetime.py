@@ -1,0 +1,57 @@
+"""A mesh state is freed when the last reference to it goes.
+
+PETSc objects hold their Python callbacks where the garbage collector cannot see them; a callback
+that refers back to its owner (a bound method, a lambda over ``self``) makes a cycle that is
+never collected, and with it the mesh, its PETSc objects and its MPI communicators. A long
+session (a sweep, the test suite on two ranks) then runs out of communicators and dies. Checked
+for the cell problem of a moving cell with a Li counter electrode, with insulating and with
+periodic walls (the periodic Newton has its own SNES), and a reservoir cell, solved once.
+"""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from lidendrite.case import Case
+from lidendrite.config import config_from_dict
+from lidendrite.engine.state import MeshState
+from lidendrite.geometry.cell import cell_from_config
+from lidendrite.solver.problem import SolverSettings
+from validation_utils import merge
+
+BASE = {
+    "title": "lifetime",
+    "cell": {"width_um": 2.0, "thickness_um": 2.0, "counter_electrode": "lithium"},
+    "mesh": {"size_at_anode_um": 0.2, "size_bulk_um": 0.4, "grading_distance_um": 1.0},
+    "electrolyte": {"preset": "NH2-Li-G62"},
+    "numerics": {"moving_boundary": True},
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"cell": {"sides": "periodic"}},
+        {"cell": {"counter_electrode": "reservoir"}, "numerics": {"moving_boundary": False}},
+        {"numerics": {"linearly_implicit": True, "mesh_motion": "elastic"}},
+    ],
+    ids=["insulating", "periodic", "reservoir", "linearly-implicit-elastic"],
+)
+def test_mesh_state_is_freed(comm, change):
+    cfg = config_from_dict(merge(BASE, change))
+    case = Case.from_config(cfg)
+    state = MeshState(case, cell_from_config(comm, cfg), SolverSettings.from_numerics(cfg.numerics))
+    state.initial_guess(3.0)
+    state.problem.control.value = case.controls_scaled[0]
+    state.problem.set_bdf(1, 1e-3 / case.scaling.time_s, None)
+    ok, _ = state.problem.solve()
+    assert ok
+    refs = [weakref.ref(o) for o in (state, state.problem, state.mesh)]
+    state.close()
+    del state
+    gc.collect()
+    assert [r() is None for r in refs] == [True, True, True]
