@@ -135,6 +135,8 @@ def run(
         if not catch_errors:
             recorder.write_status("failed", reason=reason, config_hash=case.config_hash)
             recorder.close()
+            if stepper.state is not None:
+                stepper.state.close()  # frees its solvers (collective: every rank raised)
             raise
         result = RunResult("failed", reason, stepper.time_s, stepper.step, out)
     if stepper.state is not None:

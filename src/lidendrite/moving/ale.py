@@ -108,11 +108,14 @@ class MeshMover:
         )
 
     def close(self) -> None:
-        """Remove this mover's entries from PETSc's global options table."""
+        """Remove this mover's options from PETSc's table and free its solvers (collective)."""
         opts = PETSc.Options()
         for key in list(opts.getAll()):
             if key.startswith(self.prefix):
                 opts.delValue(key)
+        if self.split is not None:
+            self.split.destroy()
+            self.split = None
 
     def solve(
         self, node_indices: np.ndarray, node_displacements: np.ndarray
@@ -200,6 +203,21 @@ class ComponentwiseHarmonic:
         self.g = dolfinx.fem.Function(self.space)
         self.x = dolfinx.fem.Function(self.space)
         self.rhs = self.matrix.createVecLeft()
+
+    def destroy(self) -> None:
+        """Free the PETSc matrices, vector and solvers now (collective).
+
+        Left to Python's garbage collector, a parallel PETSc object is only put aside (its
+        destruction is collective and the collector runs at different times on different
+        ranks), with its LU factors and MPI communicators, until a collective clean-up on its
+        own communicator that nothing calls; a long session runs out of communicators.
+        """
+        for op, ksp in self.systems:
+            ksp.destroy()
+            op.destroy()
+        self.systems = []
+        self.matrix.destroy()
+        self.rhs.destroy()
 
     def solve(self, g_nodes: np.ndarray) -> np.ndarray:
         """Displacements (nodes, gdim) for the fixed values in ``g_nodes`` (collective)."""

@@ -120,6 +120,7 @@ class ReducedNewton:
         ones = P.createVecLeft()
         ones.set(1.0)
         P.multTranspose(ones, self.weights)
+        ones.destroy()  # parallel PETSc objects are freed explicitly: see destroy()
         self.Jr: PETSc.Mat | None = None
         self.after_first_jacobian = None  # hook: e.g. set up a fieldsplit preconditioner
         comm = P.getComm()
@@ -138,6 +139,18 @@ class ReducedNewton:
         # garbage collector cannot see
         self.snes.setFunction(_call, self.fr, args=(weakref.ref(self), "_residual"))
         self._blocks = problem.b.getAttr("_blocks")
+
+    def destroy(self) -> None:
+        """Free the reduced SNES, matrices and vectors now (collective).
+
+        Left to Python's garbage collector, a parallel PETSc object is only put aside until a
+        collective clean-up on its own communicator, which nothing calls: its LU factors and
+        MPI communicators would outlive the mesh.
+        """
+        for obj in (self.snes, self.Jr, self.P, self.xr, self.fr, self.weights):
+            if obj is not None:
+                obj.destroy()
+        self.Jr = None
 
     def _full(self, xr: PETSc.Vec) -> PETSc.Vec:
         x = self.problem.x

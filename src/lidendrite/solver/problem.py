@@ -266,12 +266,16 @@ class CellProblem:
         self.update_geometry_constants()
 
     def close(self) -> None:
-        """Remove this problem's entries from PETSc's global options table.
+        """Remove this problem's entries from PETSc's options table; free the periodic SNES.
 
         Every problem sets its options under its own prefix; without this they pile up, one
-        set per remesh, for the lifetime of the process (a sweep runs many cases).
+        set per remesh, for the lifetime of the process (a sweep runs many cases). Collective.
+        The full-space problem's PETSc objects are DOLFINx's, freed with it.
         """
         remove_options(self.prefix)
+        if self.reduced is not None:
+            self.reduced.destroy()
+            self.reduced = None
 
     # -- set-up ---------------------------------------------------------------------------
     def _reservoir_bcs(self) -> list:
