@@ -19,7 +19,7 @@ import pytest
 
 from lidendrite.fem import PETSc
 from lidendrite.solver.newton import keep_history, newton_solve
-from validation_utils import merge, read_metrics, run_case, shared_dir
+from validation_utils import COMPARED_COLUMNS, DEFECT_CELL_200, merge, run_variants, shared_dir
 
 N = 3
 
@@ -82,38 +82,18 @@ def test_newton_goes_on_where_one_iteration_is_not_enough():
     assert np.allclose(x2.getArray(), v, rtol=0, atol=1e-14)
 
 
-BASE = {
-    "title": "linearly implicit steps",
-    "cell": {
-        "width_um": 4.0,
-        "thickness_um": 3.0,
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.5, "defect_x_um": 1.5},
-    },
-    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
-    "electrolyte": {"preset": "NH2-Li-G62"},
-    "operation": {"current_density_A_per_m2": 200.0, "duration_s": 2.0},
-    "numerics": {"dt_initial_s": 1e-3, "dt_max_s": 0.2},
-    "output": {"every_s": 2.0, "vtx": False, "progress_every_s": 0.0},
-}
-COLUMNS = [
-    "cell_voltage_V",
-    "c_anode_min_mol_per_m3",
-    "i_anode_max_A_per_m2",
-    "anode_overpotential_V",
-    "cation_inventory_mol_per_m",
-]
+BASE = merge(DEFECT_CELL_200, {"title": "linearly implicit steps"})
+COLUMNS = COMPARED_COLUMNS
 
 
 @pytest.mark.parametrize("sides", ["insulating", "periodic"])
 def test_linearly_implicit_run_matches_newton(comm, tmp_path, sides):
     root = shared_dir(tmp_path, comm)
-    out = {}
-    for li in (False, True):
-        cfg = merge(BASE, {"cell": {"sides": sides}, "numerics": {"linearly_implicit": li}})
-        run_case(cfg, root / str(li), comm)
-        out[li] = read_metrics(root / str(li), comm)
-    newton, linear = out[False], out[True]
+    variants = {
+        li: {"cell": {"sides": sides}, "numerics": {"linearly_implicit": li}}
+        for li in (False, True)
+    }
+    newton, linear = run_variants(BASE, variants, root, comm).values()
     steps = len(newton["time_s"]) - 1
     assert steps >= 10
     assert len(linear["time_s"]) == steps + 1 and linear["time_s"][-1] == newton["time_s"][-1]

@@ -16,24 +16,19 @@ import pytest
 
 from lidendrite.errors import GeometryError
 from lidendrite.geometry.cell import build_cell
-from validation_utils import merge, read_frames, read_metrics, run_case, shared_dir
+from validation_utils import DEFECT_CELL_200, merge, read_frames, read_metrics, run_case, shared_dir
 
 WIDTH_UM = 4.0
-BASE = {
-    "title": "periodic walls",
-    "cell": {
-        "width_um": WIDTH_UM,
-        "thickness_um": 3.0,
-        "sides": "periodic",
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.5, "defect_x_um": 2.0},
+BASE = merge(
+    DEFECT_CELL_200,
+    {
+        "title": "periodic walls",
+        "cell": {"width_um": WIDTH_UM, "sides": "periodic", "anode": {"defect_x_um": 2.0}},
+        "electrolyte": {"preset": "Cl-Li-G62"},
+        "operation": {"duration_s": 3.0},
+        "output": {"every_s": 1.5},
     },
-    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
-    "electrolyte": {"preset": "Cl-Li-G62"},
-    "operation": {"current_density_A_per_m2": 200.0, "duration_s": 3.0},
-    "numerics": {"dt_initial_s": 1e-3, "dt_max_s": 0.2},
-    "output": {"every_s": 1.5, "vtx": False, "progress_every_s": 0.0},
-}
+)
 COLUMNS = ["cell_voltage_V", "c_anode_min_mol_per_m3", "i_anode_max_A_per_m2", "tip_current_ratio"]
 
 

@@ -27,6 +27,32 @@ from lidendrite.simulation import RunResult, run
 TEMPERATURE_K = 298.15
 THERMAL_VOLTAGE_V = R * TEMPERATURE_K / F
 
+
+#: A defect anode in a Li|Li cell at 200 A/m² for 2 s, the case on which two solvers or schemes
+#: of the same model are compared run against run (``test_solvers``, ``test_newton``).
+DEFECT_CELL_200 = {
+    "title": "solver comparison",
+    "cell": {
+        "width_um": 4.0,
+        "thickness_um": 3.0,
+        "counter_electrode": "lithium",
+        "anode": {"shape": "defect", "defect_radius_um": 0.5, "defect_x_um": 1.5},
+    },
+    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
+    "electrolyte": {"preset": "NH2-Li-G62"},
+    "operation": {"current_density_A_per_m2": 200.0, "duration_s": 2.0},
+    "numerics": {"dt_initial_s": 1e-3, "dt_max_s": 0.2},
+    "output": {"every_s": 2.0, "vtx": False, "progress_every_s": 0.0},
+}
+#: The metrics.csv columns compared on that case.
+COMPARED_COLUMNS = [
+    "cell_voltage_V",
+    "c_anode_min_mol_per_m3",
+    "i_anode_max_A_per_m2",
+    "anode_overpotential_V",
+    "cation_inventory_mol_per_m",
+]
+
 # --------------------------------------------------------------------------------------------
 # Configurations
 # --------------------------------------------------------------------------------------------
@@ -107,6 +133,18 @@ def run_case(data: Mapping[str, Any], out_dir: Path, comm: MPI.Comm) -> tuple[Co
     result = run(cfg, Path(out_dir), comm)
     comm.barrier()  # rank 0 has closed its files
     return cfg, result
+
+
+def run_variants(
+    base: Mapping[str, Any], variants: Mapping[Any, Mapping[str, Any]], root: Path, comm: MPI.Comm
+) -> dict[Any, dict[str, np.ndarray]]:
+    """Run ``base`` merged with each variant (to completion) and read back their metrics."""
+    out = {}
+    for name, change in variants.items():
+        _, result = run_case(merge(base, change), root / str(name), comm)
+        assert result.status == "completed", f"{name}: {result.reason}"
+        out[name] = read_metrics(root / str(name), comm)
+    return out
 
 
 def read_metrics(out_dir: Path, comm: MPI.Comm | None = None) -> dict[str, np.ndarray]:
