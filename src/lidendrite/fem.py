@@ -16,7 +16,15 @@ from petsc4py import PETSc  # noqa: E402
 import dolfinx  # noqa: E402
 import dolfinx.fem.petsc  # noqa: E402
 
-__all__ = ["PETSc", "dolfinx", "versions"]
+__all__ = ["PETSc", "dolfinx", "remove_options", "versions"]
+
+
+def remove_options(prefix: str) -> None:
+    """Delete every PETSc option whose name starts with ``prefix``."""
+    opts = PETSc.Options()
+    for key in list(opts.getAll()):
+        if key.startswith(prefix):
+            opts.delValue(key)
 
 
 def versions() -> dict[str, str]:

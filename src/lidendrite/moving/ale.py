@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import ufl
 
-from lidendrite.fem import PETSc, dolfinx
+from lidendrite.fem import PETSc, dolfinx, remove_options
 from lidendrite.geometry import tags
 from lidendrite.io.nodes import NodeLayout
 
@@ -109,10 +109,7 @@ class MeshMover:
 
     def close(self) -> None:
         """Remove this mover's options from PETSc's table and free its solvers (collective)."""
-        opts = PETSc.Options()
-        for key in list(opts.getAll()):
-            if key.startswith(self.prefix):
-                opts.delValue(key)
+        remove_options(self.prefix)
         if self.split is not None:
             self.split.destroy()
             self.split = None

@@ -21,11 +21,10 @@ import numpy as np
 import ufl
 
 from lidendrite.errors import GeometryError
-from lidendrite.fem import dolfinx
+from lidendrite.fem import dolfinx, remove_options
 from lidendrite.geometry import tags
 from lidendrite.geometry.tags import TagRegistry
 from lidendrite.regions import regions
-from lidendrite.solver.problem import remove_options
 
 if TYPE_CHECKING:
     from lidendrite.config import Config

@@ -15,7 +15,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
-from lidendrite.fem import PETSc, dolfinx
+from lidendrite.fem import PETSc, dolfinx, remove_options
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
@@ -344,14 +344,6 @@ class CellProblem:
             # the salt activity must stay positive (so do c₊ and c₋)
             ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) > 0.0
         return bool(ok), int(its)
-
-
-def remove_options(prefix: str) -> None:
-    """Delete every PETSc option whose name starts with ``prefix``."""
-    opts = PETSc.Options()
-    for key in list(opts.getAll()):
-        if key.startswith(prefix):
-            opts.delValue(key)
 
 
 def _mpi_min():
