@@ -77,21 +77,19 @@ def gather_frame(
     """The fields of ``state`` as a frame on rank 0 (``None`` on the other ranks)."""
     p, lay, case = state.problem, state.layout, state.case
     cfg = case.config
-    scratch = {
-        name: dolfinx.fem.Function(p.V if name in SCALAR_FIELDS else p.vector_space)
-        for name in arrays
-    }
+    scalar = dolfinx.fem.Function(p.V)
+    vector = dolfinx.fem.Function(p.vector_space)
     nodal = {}
     for name, values in arrays.items():
-        scratch[name].x.array[:] = values
-        nodal[name] = lay.values(scratch[name])
+        scratch = scalar if name in SCALAR_FIELDS else vector
+        scratch.x.array[:] = values
+        nodal[name] = lay.values(scratch)
     data = lay.gather(nodal)
-    cell_tag_values = np.full(lay.num_owned_cells, case.matrix.tag, dtype=np.int32)
-    ct = state.cell_tags
-    owned = ct.indices < lay.num_owned_cells
-    cell_tag_values[ct.indices[owned]] = ct.values[owned]
-    cell_tags_all = lay.gather_cells(cell_tag_values)
-    facets, facet_values = _tagged_facets(state)
+    # the tags stay as long as the mesh does (mesh motion moves nodes only)
+    tagged = state.cache.get("gathered_tags")
+    if tagged is None:
+        tagged = state.cache["gathered_tags"] = (_gathered_cell_tags(state), _tagged_facets(state))
+    cell_tags_all, (facets, facet_values) = tagged
     if data is None:
         return None
     boundaries = {"anode": state.anode.xy}
@@ -121,6 +119,16 @@ def gather_frame(
             "blocking_materials": [m.name for m in case.materials if m.blocking],
         },
     )
+
+
+def _gathered_cell_tags(state: MeshState) -> np.ndarray | None:
+    """The material tag of every cell, gathered on rank 0 (untagged cells: the matrix)."""
+    lay = state.layout
+    values = np.full(lay.num_owned_cells, state.case.matrix.tag, dtype=np.int32)
+    ct = state.cell_tags
+    owned = ct.indices < lay.num_owned_cells
+    values[ct.indices[owned]] = ct.values[owned]
+    return lay.gather_cells(values)
 
 
 def _tagged_facets(state: MeshState) -> tuple[np.ndarray | None, np.ndarray | None]:

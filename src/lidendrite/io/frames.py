@@ -2,7 +2,7 @@
 
 A *frame* holds the triangulated electrolyte in its current (deformed) geometry, the nodal fields,
 the tagged facets and the ordered boundary polylines of one output time. The solver writes each
-frame on rank 0 as a compressed ``.npz`` file (``run_dir/frames/frame_00012.npz``) and, for
+frame on rank 0 as an ``.npz`` file (``run_dir/frames/frame_00012.npz``) and, for
 ParaView, as a VTK XML unstructured grid (``run_dir/fields/frame_00012.vtu``) listed in a
 collection file (``run_dir/fields.pvd``). Nothing here needs MPI, DOLFINx or VTK.
 
@@ -175,7 +175,7 @@ def _atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
 
 
 def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
-    """Write a frame as ``run_dir/frames/frame_{index:05d}.npz`` (compressed).
+    """Write a frame as ``run_dir/frames/frame_{index:05d}.npz``.
 
     Call on one process only (rank 0). The file is replaced atomically.
 
@@ -210,11 +210,20 @@ def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
 
 
 def _savez_fast(fh: Any, arrays: dict[str, np.ndarray]) -> None:
-    """``np.savez_compressed`` at zlib level 1: half the time, files about 2 % larger."""
-    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    """An ``.npz`` (``np.load`` reads it) with the integer arrays deflated, the floats stored.
+
+    The mesh topology (triangles, facets, tags) compresses 3-5x; the fields hardly at all
+    (zlib at level 1 saved 15 % of their size). Storing the floats writes a seed-mesh frame in
+    2.5 ms instead of 6 ms, for a file 9 % larger than fully deflated.
+    """
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
         for name, values in arrays.items():
-            with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(values), allow_pickle=False)
+            values = np.asanyarray(values)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            if values.dtype.kind != "f":
+                info.compress_type, info.compress_level = zipfile.ZIP_DEFLATED, 1
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, values, allow_pickle=False)
 
 
 def read_frame(path: Path) -> FrameData:
