@@ -183,3 +183,48 @@ def test_untangle_tells_a_pocket_from_a_swallowtail():
     smoothed, _ = remove_loops(tail)  # the cusp smoothed: what untangle gives back
     assert u.swallowtail_area_um2 == pytest.approx(area_under(tail) - area_under(smoothed))
     assert area_under(u.xy) == pytest.approx(area_under(tail), abs=1e-12)  # given back
+
+
+def _crossing_pairs_brute_force(xy):
+    """Every pair (i, j), j ≥ i + 2, of properly crossing segments, by exact orientation tests."""
+
+    def orient(u, v, w):
+        return (v[0] - u[0]) * (w[1] - u[1]) - (v[1] - u[1]) * (w[0] - u[0])
+
+    pairs = []
+    for i in range(len(xy) - 1):
+        for j in range(i + 2, len(xy) - 1):
+            p, q, a, b = xy[i], xy[i + 1], xy[j], xy[j + 1]
+            if (orient(p, q, a) * orient(p, q, b) < 0) and (orient(a, b, p) * orient(a, b, q) < 0):
+                pairs.append((i, j))
+    return pairs
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_self_intersection_is_the_first_crossing_pair(seed, monkeypatch):
+    import lidendrite.moving.front as front
+
+    rng = np.random.default_rng(seed)
+    n = 40 + 30 * seed
+    # a random walk folds over itself many times; odd seeds: a graph over x but for one step back
+    xy = np.cumsum(rng.normal(size=(n, 2)), axis=0)
+    if seed % 2:
+        xy = np.column_stack([np.arange(n, dtype=float), rng.normal(size=n)])
+        xy[n // 2 :, 0] -= 3.5  # a step back in x: a few folds
+    pairs = _crossing_pairs_brute_force(xy)
+    expected = min(pairs) if pairs else None
+    monkeypatch.setattr(front, "_PAIR_BLOCK", 7)  # several blocks of rows
+    assert front.first_self_intersection(xy) == expected
+    monkeypatch.setattr(front, "_PAIR_BLOCK", 256)
+    assert front.first_self_intersection(xy) == expected
+
+
+def test_closer_than_agrees_with_the_distance():
+    from lidendrite.moving.front import closer_than, min_distance
+
+    rng = np.random.default_rng(3)
+    line = np.column_stack([np.linspace(0.0, 5.0, 50), 3.0 + 0.1 * rng.normal(size=50)])
+    for _ in range(200):
+        pts = rng.uniform([-1.0, 0.0], [6.0, 4.5], size=(rng.integers(1, 30), 2))
+        d = rng.uniform(0.0, 2.0)
+        assert closer_than(pts, line, d) == (min_distance(pts, line) < d)

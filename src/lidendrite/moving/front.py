@@ -37,7 +37,11 @@ def _segments_cross(p: np.ndarray, q: np.ndarray, a: np.ndarray, b: np.ndarray) 
 
 
 def first_self_intersection(xy: np.ndarray) -> tuple[int, int] | None:
-    """Indices (i, j), i + 1 < j, of the first pair of crossing segments ``i`` and ``j``."""
+    """Indices (i, j), i + 1 < j, of the first pair of crossing segments ``i`` and ``j``.
+
+    "First": the smallest ``i``, then the smallest ``j``. All pairs with overlapping bounding
+    boxes are tested at once, in blocks of rows (memory ``O(block × segments)``).
+    """
     n = len(xy) - 1
     if n < 3:
         return None
@@ -46,16 +50,28 @@ def first_self_intersection(xy: np.ndarray) -> tuple[int, int] | None:
     a, b = xy[:-1], xy[1:]
     lo = np.minimum(a, b)
     hi = np.maximum(a, b)
-    for i in range(n - 2):
-        js = np.arange(i + 2, n)
-        overlap = np.all(lo[js] <= hi[i], axis=1) & np.all(hi[js] >= lo[i], axis=1)
-        js = js[overlap]
-        if js.size == 0:
+    seg = np.arange(n)
+    for start in range(0, n - 2, _PAIR_BLOCK):
+        i = seg[start : min(start + _PAIR_BLOCK, n - 2)]
+        candidate = (
+            (seg[None, :] >= i[:, None] + 2)
+            & (lo[None, :, 0] <= hi[i, None, 0])
+            & (hi[None, :, 0] >= lo[i, None, 0])
+            & (lo[None, :, 1] <= hi[i, None, 1])
+            & (hi[None, :, 1] >= lo[i, None, 1])
+        )
+        rows, js = np.nonzero(candidate)  # row-major: by i, then by j
+        if rows.size == 0:
             continue
-        hit = _segments_cross(a[i], b[i], a[js], b[js])
+        hit = _segments_cross(a[i[rows]], b[i[rows]], a[js], b[js])
         if np.any(hit):
-            return i, int(js[np.argmax(hit)])
+            k = int(np.argmax(hit))
+            return int(i[rows[k]]), int(js[k])
     return None
+
+
+#: Rows of segment pairs tested at once by :func:`first_self_intersection`.
+_PAIR_BLOCK = 256
 
 
 def crosses_at(xy: np.ndarray, vertex: int) -> bool:
@@ -211,6 +227,18 @@ def min_distance(a: np.ndarray, b: np.ndarray) -> float:
         gap = pts - (p0 + tt[..., None] * d)
         best = min(best, float(np.sqrt((gap**2).sum(axis=2)).min()))
     return best
+
+
+def closer_than(a: np.ndarray, b: np.ndarray, distance: float) -> bool:
+    """Whether a vertex of polyline ``a`` lies within ``distance`` of a segment of ``b``.
+
+    The gap between the bounding boxes is a lower bound of :func:`min_distance`: where it is
+    already ``distance`` or more (an anode far below its counter electrode) nothing else runs.
+    """
+    gap = np.maximum(0.0, np.maximum(b.min(axis=0) - a.max(axis=0), a.min(axis=0) - b.max(axis=0)))
+    if float(np.hypot(*gap)) >= distance:
+        return False
+    return min_distance(a, b) < distance
 
 
 def boundary_displacement(normal_step_um: np.ndarray, normals: np.ndarray) -> np.ndarray:
