@@ -17,6 +17,7 @@ import numpy as np
 
 from lidendrite.errors import GeometryError
 from lidendrite.fem import PETSc, dolfinx
+from lidendrite.solver.jacobian import JacobianAssembler
 from lidendrite.solver.residual import assemble_residual_no_bcs
 
 
@@ -110,8 +111,17 @@ class ReducedNewton:
     only restricts them with ``P``. Call :meth:`solve` instead of ``problem.solve()``.
     """
 
-    def __init__(self, problem, P: PETSc.Mat, bcs, petsc_options: dict, prefix: str):
+    def __init__(
+        self,
+        problem,
+        P: PETSc.Mat,
+        bcs,
+        petsc_options: dict,
+        prefix: str,
+        assemble_jacobian: JacobianAssembler,
+    ):
         self.problem = problem
+        self.assemble_jacobian = assemble_jacobian
         self.P = P
         self.bcs = bcs
         self.xr = P.createVecRight()
@@ -179,9 +189,7 @@ class ReducedNewton:
 
     def _jacobian(self, snes, xr, J, Pm) -> None:
         x = self._full(xr)
-        dolfinx.fem.petsc.assemble_jacobian(
-            snes, x, self.problem.A, None, self.problem.u, self.problem.J, None, self.bcs
-        )
+        self.assemble_jacobian(x, self.problem.A)
         self.problem.A.PtAP(self.P, result=self.Jr)
 
     def solve(self) -> None:
@@ -191,9 +199,7 @@ class ReducedNewton:
         x = self.problem.x
         assign(self.problem.u, x)
         if self.Jr is None:
-            dolfinx.fem.petsc.assemble_jacobian(
-                self.snes, x, self.problem.A, None, self.problem.u, self.problem.J, None, self.bcs
-            )
+            self.assemble_jacobian(x, self.problem.A)
             self.Jr = self.problem.A.PtAP(self.P)
             self.snes.setJacobian(_call, self.Jr, args=(weakref.ref(self), "_jacobian"))
             self.snes.getKSP().setOperators(self.Jr)

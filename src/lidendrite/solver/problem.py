@@ -21,6 +21,7 @@ from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
+from lidendrite.solver.jacobian import jacobian_assembler, snes_jacobian
 from lidendrite.solver.newton import keep_history, newton_solve
 from lidendrite.solver.residual import use_residual_without_lifting
 
@@ -238,6 +239,8 @@ class CellProblem:
         )
         if not self.bcs:
             use_residual_without_lifting(self.problem)
+        assemble_jacobian = jacobian_assembler(self.problem, self.bcs)
+        self.problem.solver.setJacobian(snes_jacobian(assemble_jacobian), self.problem.A)
         self.reduced = None
         if case.periodic:
             from lidendrite.solver.periodic import ReducedNewton, periodic_prolongation
@@ -246,7 +249,12 @@ class CellProblem:
                 [self.V, self.Vp, self.R], self.problem.x, case.width_um
             )
             self.reduced = ReducedNewton(
-                self.problem, P, self.bcs, solver.petsc_options(), self.prefix + "periodic_"
+                self.problem,
+                P,
+                self.bcs,
+                solver.petsc_options(),
+                self.prefix + "periodic_",
+                assemble_jacobian,
             )
             if solver.kind == "iterative":
                 self.reduced.after_first_jacobian = lambda snes, J: set_field_split(snes, J, kept)
