@@ -149,7 +149,9 @@ def direct_solver_options(num_ranks: int, num_nodes: int) -> dict[str, str]:
     On one process and up to :data:`SMALL_SERIAL_LU_MAX_DOFS` unknowns PETSc's own LU with a
     quotient-minimum-degree ordering: it skips MUMPS's set-up, about twice as fast at the
     3 k-node seed mesh; MUMPS (nested dissection, parallel) is faster beyond ~10 k unknowns
-    (5x at 80 k) and is the only choice in parallel (``benchmarks/small_lu.py``).
+    (4x at 80 k) and is the only choice in parallel (``benchmarks/small_lu.py``). PETSc's LU
+    does not pivot: fine here, the smoothing matrices are symmetric positive definite (the held
+    rows and columns replaced by the identity); the transport Jacobian is not, and keeps MUMPS.
     """
     if num_ranks == 1 and num_nodes <= SMALL_SERIAL_LU_MAX_DOFS:
         return {
