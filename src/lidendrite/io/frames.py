@@ -19,6 +19,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -216,13 +217,14 @@ def _savez_fast(fh: Any, arrays: dict[str, np.ndarray]) -> None:
     (zlib at level 1 saved 15 % of their size). Storing the floats writes a seed-mesh frame in
     2.5 ms instead of 6 ms, for a file 9 % larger than fully deflated.
     """
-    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as zf:
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, values in arrays.items():
             values = np.asanyarray(values)
-            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            if values.dtype.kind != "f":
-                info.compress_type, info.compress_level = zipfile.ZIP_DEFLATED, 1
-            with zf.open(info, "w", force_zip64=True) as member:
+            member_name: str | zipfile.ZipInfo = name + ".npy"
+            if values.dtype.kind == "f":  # the archive's defaults (deflate, level 1) otherwise
+                member_name = zipfile.ZipInfo(name + ".npy", time.localtime()[:6])
+                member_name.compress_type = zipfile.ZIP_STORED
+            with zf.open(member_name, "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, values, allow_pickle=False)
 
 
