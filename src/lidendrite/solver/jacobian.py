@@ -1,13 +1,13 @@
 """Jacobian assembly of the blocked cell problem, with a faster path on one process.
 
 DOLFINx assembles a blocked Jacobian into one PETSc matrix through a local sub-matrix per block
-(``MatSetValuesLocal`` on ``MATLOCALREF``), element by element: on the 3 k-unknown seed mesh
-that insertion costs as much as the element kernels, and the whole assembly about 0.7 of a
-fresh LU factorisation of the same matrix. On one process :class:`SerialBlockedJacobian`
-assembles each block into a DOLFINx CSR matrix instead (the kernels and a cheap insertion) and
-copies the values into the PETSc matrix in one row-wise ``MatSetValuesCSR``: the same matrix
-(the same kernels, summed in the same order) in about 0.6 of the time. In parallel and with
-Dirichlet conditions DOLFINx's own assembly is used.
+(``MatSetValuesLocal`` on ``MATLOCALREF``), element by element: on the 3 k-unknown seed mesh the
+whole assembly costs about 0.6 of a fresh LU factorisation of the same matrix, a third of it in
+that insertion. On one process :class:`SerialBlockedJacobian` assembles each block into a
+DOLFINx CSR matrix instead (the kernels and a cheap insertion) and copies the values into the
+PETSc matrix in one row-wise ``MatSetValuesCSR``: the same matrix (the same kernels, summed in
+the same order) in about three quarters of the time. In parallel and with Dirichlet conditions
+DOLFINx's own assembly is used.
 """
 
 from __future__ import annotations
