@@ -17,6 +17,7 @@ import pytest
 from lidendrite.case import Case
 from lidendrite.config import config_from_dict
 from lidendrite.engine.state import MeshState
+from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.solver.jacobian import SerialBlockedJacobian, _dolfinx_jacobian, jacobian_assembler
 from lidendrite.solver.problem import SolverSettings
@@ -65,7 +66,7 @@ def test_serial_assembly_equals_dolfinx(comm, change):
     nlp = state.problem.problem
     try:
         x = nlp.x
-        dolfinx_assign(nlp, x)
+        dolfinx.fem.petsc.assign(nlp.u, x)
         _dolfinx_jacobian(x, nlp.A, u=nlp.u, forms=nlp.J, bcs=[])
         reference = nlp.A.copy()
         nlp.A.zeroEntries()
@@ -107,10 +108,3 @@ def test_dolfinx_assembly_where_the_serial_path_does_not_apply(comm):
         assert not isinstance(getattr(chosen, "__self__", None), SerialBlockedJacobian)
     finally:
         reservoir.close()
-
-
-def dolfinx_assign(nlp, x) -> None:
-    """Copy the unknowns into the problem's solution vector."""
-    from lidendrite.fem import dolfinx
-
-    dolfinx.fem.petsc.assign(nlp.u, x)

@@ -68,7 +68,12 @@ class MeshMover:
         opts = (
             {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-10}
             if iterative
-            else direct_solver_options(mesh.comm.size, space.dofmap.index_map.size_global)
+            else direct_solver_options(
+                mesh.comm.size,
+                # harmonic: one scalar system per component; elastic: one vector system
+                space.dofmap.index_map.size_global
+                * (1 if kind == "harmonic" else mesh.geometry.dim),
+            )
         )
         self.prefix = f"lidendrite_ale_{next(_prefix)}_"
         k = 1.0 / ufl.CellVolume(mesh)
@@ -139,12 +144,12 @@ class MeshMover:
         self.mesh.geometry.x[:, :gdim] += sign * self.layout.values(displacement)
 
 
-#: Largest scalar system factorised with PETSc's own sparse LU on one process (MUMPS above).
+#: Largest smoothing system factorised with PETSc's own sparse LU on one process (MUMPS above).
 SMALL_SERIAL_LU_MAX_DOFS = 5000
 
 
-def direct_solver_options(num_ranks: int, num_nodes: int) -> dict[str, str]:
-    """KSP options of a direct solve of the scalar smoothing systems.
+def direct_solver_options(num_ranks: int, num_unknowns: int) -> dict[str, str]:
+    """KSP options of a direct solve of one smoothing system of ``num_unknowns`` unknowns.
 
     On one process and up to :data:`SMALL_SERIAL_LU_MAX_DOFS` unknowns PETSc's own LU with a
     quotient-minimum-degree ordering: it skips MUMPS's set-up, about twice as fast at the
@@ -153,7 +158,7 @@ def direct_solver_options(num_ranks: int, num_nodes: int) -> dict[str, str]:
     does not pivot: fine here, the smoothing matrices are symmetric positive definite (the held
     rows and columns replaced by the identity); the transport Jacobian is not, and keeps MUMPS.
     """
-    if num_ranks == 1 and num_nodes <= SMALL_SERIAL_LU_MAX_DOFS:
+    if num_ranks == 1 and num_unknowns <= SMALL_SERIAL_LU_MAX_DOFS:
         return {
             "ksp_type": "preonly",
             "pc_type": "lu",
