@@ -1,12 +1,13 @@
-"""The one-process Jacobian assembly (block by block into CSR, one copy into PETSc).
+"""One-process assembly: the Jacobian block by block into CSR, the transport as one P1² form.
 
 Reference: DOLFINx's own blocked assembly of the same forms into the same PETSc matrix
 (``dolfinx.fem.petsc.assemble_jacobian``), at a state away from equilibrium on a moved mesh:
-the two must give the same matrix entry by entry. Cells: one electrolyte with a Li counter
-electrode (galvanostatic, the global voltage unknown couples to the anode), an electrolyte
-with a laminate of a second material (cell-wise coefficient fields), and periodic walls (the
-reduced Newton restricts the full Jacobian). Where the faster path does not apply (more than
-one process, Dirichlet conditions) DOLFINx's assembly is chosen.
+block by block the two must give the same matrix entry by entry, and with the salt and potential
+blocks from one P1² form the same matrix to round-off. Cells: one electrolyte with a Li counter
+electrode (galvanostatic, the global voltage unknown couples to the anode), an electrolyte with
+a laminate of a second material (cell-wise coefficient fields), and periodic walls (the reduced
+Newton restricts the full Jacobian). Where the faster path does not apply (more than one
+process, Dirichlet conditions) DOLFINx's assembly is chosen.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from lidendrite.config import config_from_dict
 from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import cell_from_config
+from lidendrite.solver.interleaved import InterleavedTransport
 from lidendrite.solver.jacobian import SerialBlockedJacobian, _dolfinx_jacobian, jacobian_assembler
 from lidendrite.solver.problem import SolverSettings
+from lidendrite.solver.residual import assemble_residual_no_bcs
 from validation_utils import merge
 
 BASE = {
@@ -70,15 +73,19 @@ def test_serial_assembly_equals_dolfinx(comm, change):
         _dolfinx_jacobian(x, nlp.A, u=nlp.u, forms=nlp.J, bcs=[])
         reference = nlp.A.copy()
         nlp.A.zeroEntries()
-        fast = SerialBlockedJacobian(nlp.J, nlp.u)
-        fast.assemble(x, nlp.A)
-        diff = nlp.A.copy()
-        diff.axpy(-1.0, reference)
         scale = reference.norm(3)  # the largest entry
         assert scale > 0.0
-        assert diff.norm(3) <= 1e-14 * scale
-        # the whole pattern: as many stored entries as DOLFINx's matrix, none of them lost
-        assert nlp.A.getInfo()["nz_used"] == reference.getInfo()["nz_used"]
+        p = state.problem
+        for interleaved in (None, InterleavedTransport(p.residual, p.c, p.phi)):
+            nlp.A.zeroEntries()
+            fast = SerialBlockedJacobian(nlp.J, nlp.u, interleaved)
+            fast.assemble(x, nlp.A)
+            diff = nlp.A.copy()
+            diff.axpy(-1.0, reference)
+            # block by block: the same kernels; one P1² form: the same integrands, to round-off
+            assert diff.norm(3) <= (0.0 if interleaved is None else 1e-14 * scale)
+            # the whole pattern: as many stored entries as DOLFINx's matrix, none of them lost
+            assert nlp.A.getInfo()["nz_used"] == reference.getInfo()["nz_used"]
         # and the solver uses it: the problem's SNES assembles the same matrix
         nlp.A.zeroEntries()
         nlp.solver.computeJacobian(x, nlp.A)
@@ -93,10 +100,13 @@ def test_serial_assembly_equals_dolfinx(comm, change):
 def test_dolfinx_assembly_where_the_serial_path_does_not_apply(comm):
     state = _state(comm, {})
     try:
-        chosen = jacobian_assembler(state.problem.problem, state.problem.bcs)
+        p = state.problem
+        chosen = jacobian_assembler(p.problem, p.bcs)
         assert isinstance(getattr(chosen, "__self__", None), SerialBlockedJacobian) == (
             comm.size == 1
         )
+        # the problem's own SNES assembles through the one P1² form on one process
+        assert (p.interleaved is not None) == (comm.size == 1)
     finally:
         state.close()
     reservoir = _state(
@@ -104,7 +114,31 @@ def test_dolfinx_assembly_where_the_serial_path_does_not_apply(comm):
     )
     try:
         assert reservoir.problem.bcs
+        assert reservoir.problem.interleaved is None
         chosen = jacobian_assembler(reservoir.problem.problem, reservoir.problem.bcs)
         assert not isinstance(getattr(chosen, "__self__", None), SerialBlockedJacobian)
     finally:
         reservoir.close()
+
+
+@pytest.mark.serial
+@pytest.mark.parametrize("change", [{}, LAMINATE], ids=["li", "laminate"])
+def test_serial_residual_equals_dolfinx(comm, change):
+    """The residual with the salt and charge balances from one P1² form, against DOLFINx's."""
+    state = _state(comm, change)
+    nlp = state.problem.problem
+    try:
+        assert state.problem.interleaved is not None
+        x = nlp.x
+        dolfinx.fem.petsc.assign(nlp.u, x)
+        reference, got = nlp.b.duplicate(), nlp.b.duplicate()
+        assemble_residual_no_bcs(None, x, reference, nlp.u, nlp.F, nlp.b.getAttr("_blocks"))
+        nlp.solver.computeFunction(x, got)  # the problem's own SNES callback
+        scale = reference.norm(3)  # the largest entry
+        assert scale > 0.0
+        got.axpy(-1.0, reference)
+        assert got.norm(3) <= 1e-14 * scale
+        reference.destroy()
+        got.destroy()
+    finally:
+        state.close()

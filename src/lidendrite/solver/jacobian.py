@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lidendrite.fem import PETSc, dolfinx
+from lidendrite.solver.interleaved import InterleavedTransport
 
 #: ``assemble(x, A)``: the Jacobian at the point ``x`` (a PETSc vector of the blocked unknowns)
 #: into ``A``, assembled and ready to factorise.
@@ -34,45 +35,63 @@ class SerialBlockedJacobian:
     Args:
         forms: the compiled blocked Jacobian forms (rows of blocks, ``None`` for empty blocks).
         u: the unknowns the forms are evaluated at (one function per block).
+        interleaved: the salt and potential equations on one P1² space
+            (:class:`~lidendrite.solver.interleaved.InterleavedTransport`): its one form
+            replaces the four blocks of the first two unknowns.
     """
 
     def __init__(
-        self, forms: Sequence[Sequence[dolfinx.fem.Form | None]], u: Sequence[dolfinx.fem.Function]
+        self,
+        forms: Sequence[Sequence[dolfinx.fem.Form | None]],
+        u: Sequence[dolfinx.fem.Function],
+        interleaved: InterleavedTransport | None = None,
     ):
         self.u = list(u)
+        self.interleaved = interleaved
         sizes = [
             f.function_space.dofmap.index_map.size_local * f.function_space.dofmap.index_map_bs
             for f in self.u
         ]
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        # (form, fields of its rows, fields of its columns): its CSR blocks interleave them
+        parts = [
+            (form, (i,), (j,))
+            for i, row in enumerate(forms)
+            for j, form in enumerate(row)
+            if form is not None and not (interleaved is not None and i < 2 and j < 2)
+        ]
+        if interleaved is not None:
+            parts.insert(0, (interleaved.jacobian, (0, 1), (0, 1)))
         self.blocks: list[tuple[dolfinx.fem.Form, dolfinx.la.MatrixCSR]] = []
         self.slices: list[slice] = []  # where each block's values sit in ``values``
-        rows, cols, positions = [], [], []
+        rows, cols = [], []
         start = 0
-        for i, row in enumerate(forms):
-            for j, form in enumerate(row):
-                if form is None:
-                    continue
-                csr = dolfinx.fem.create_matrix(form)
-                nnz = len(csr.data)
-                self.blocks.append((form, csr))
-                self.slices.append(slice(start, start + nnz))
-                rows.append(offsets[i] + np.repeat(np.arange(sizes[i]), np.diff(csr.indptr)))
-                cols.append(offsets[j] + csr.indices)
-                positions.append(np.arange(start, start + nnz))
-                start += nnz
+        for form, row_fields, col_fields in parts:
+            csr = dolfinx.fem.create_matrix(form)
+            nnz = len(csr.data)
+            self.blocks.append((form, csr))
+            self.slices.append(slice(start, start + nnz))
+            start += nnz
+            # entry (a, b) of the k-th stored block of block row r sits at data[k, a, b]
+            block_row = np.repeat(np.arange(len(csr.indptr) - 1), np.diff(csr.indptr))
+            shape = (len(csr.indices), len(row_fields), len(col_fields))
+            row_offsets = offsets[list(row_fields)][None, :, None]
+            col_offsets = offsets[list(col_fields)][None, None, :]
+            rows.append(np.broadcast_to(row_offsets + block_row[:, None, None], shape).ravel())
+            cols.append(np.broadcast_to(col_offsets + csr.indices[:, None, None], shape).ravel())
         self.values = np.zeros(start)
         # the entries of all blocks in the row-major order of the whole matrix
         rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
-        order = np.lexsort((cols_all, rows_all))
-        self.order = np.concatenate(positions)[order]
-        self.indices = cols_all[order].astype(PETSc.IntType)
+        self.order = np.lexsort((cols_all, rows_all))
+        self.indices = cols_all[self.order].astype(PETSc.IntType)
         counts = np.bincount(rows_all, minlength=offsets[-1])
         self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(PETSc.IntType)
 
     def assemble(self, x: PETSc.Vec, A: PETSc.Mat) -> None:
         """Assemble the Jacobian at ``x`` into ``A`` (see :data:`JacobianAssembler`)."""
         dolfinx.fem.petsc.assign(x, self.u)
+        if self.interleaved is not None:
+            self.interleaved.update()
         for (form, csr), where in zip(self.blocks, self.slices, strict=True):
             csr.data[:] = 0.0
             dolfinx.fem.assemble_matrix(csr, form)
@@ -82,11 +101,17 @@ class SerialBlockedJacobian:
 
 
 def jacobian_assembler(
-    problem: dolfinx.fem.petsc.NonlinearProblem, bcs: Sequence
+    problem: dolfinx.fem.petsc.NonlinearProblem,
+    bcs: Sequence,
+    interleaved: InterleavedTransport | None = None,
 ) -> JacobianAssembler:
-    """The fastest Jacobian assembly of a blocked ``problem`` with Dirichlet conditions ``bcs``."""
+    """The fastest Jacobian assembly of a blocked ``problem`` with Dirichlet conditions ``bcs``.
+
+    ``interleaved`` (one process only): the transport equations on one P1² space, whose one
+    form then gives the four salt/potential blocks.
+    """
     if problem.A.getComm().getSize() == 1 and not bcs:
-        return SerialBlockedJacobian(problem.J, problem.u).assemble
+        return SerialBlockedJacobian(problem.J, problem.u, interleaved).assemble
     return functools.partial(_dolfinx_jacobian, u=problem.u, forms=problem.J, bcs=list(bcs))
 
 

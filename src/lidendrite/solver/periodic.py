@@ -12,13 +12,13 @@ few lines of PETSc, so that the binary DOLFINx wheel suffices.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 
 from lidendrite.errors import GeometryError
 from lidendrite.fem import PETSc, dolfinx
 from lidendrite.solver.jacobian import JacobianAssembler
-from lidendrite.solver.residual import assemble_residual_no_bcs
 
 
 def periodic_prolongation(spaces, x: PETSc.Vec, width_um: float, tol_um: float = 1e-8):
@@ -109,6 +109,9 @@ class ReducedNewton:
 
     The full-space residual and Jacobian are assembled by the problem's own forms; this class
     only restricts them with ``P``. Call :meth:`solve` instead of ``problem.solve()``.
+    ``assemble_residual``: the problem's residual callback where it has no Dirichlet
+    conditions (:func:`~lidendrite.solver.residual.residual_assembler`); without it DOLFINx's,
+    lifted by ``bcs``.
     """
 
     def __init__(
@@ -119,9 +122,11 @@ class ReducedNewton:
         petsc_options: dict,
         prefix: str,
         assemble_jacobian: JacobianAssembler,
+        assemble_residual: Callable[[PETSc.SNES, PETSc.Vec, PETSc.Vec], None] | None = None,
     ):
         self.problem = problem
         self.assemble_jacobian = assemble_jacobian
+        self.assemble_residual = assemble_residual
         self.P = P
         self.bcs = bcs
         self.xr = P.createVecRight()
@@ -169,22 +174,19 @@ class ReducedNewton:
 
     def _residual(self, snes, xr, fr) -> None:
         x = self._full(xr)
-        if not self.bcs:
-            assemble_residual_no_bcs(
-                snes, x, self.problem.b, self.problem.u, self.problem.F, self._blocks
+        if self.assemble_residual is not None:
+            self.assemble_residual(snes, x, self.problem.b)
+        else:
+            dolfinx.fem.petsc.assemble_residual(
+                snes,
+                x,
+                self.problem.b,
+                self.problem.u,
+                self.problem.F,
+                self.problem.J,
+                self.bcs,
+                self._blocks,
             )
-            self.P.multTranspose(self.problem.b, fr)
-            return
-        dolfinx.fem.petsc.assemble_residual(
-            snes,
-            x,
-            self.problem.b,
-            self.problem.u,
-            self.problem.F,
-            self.problem.J,
-            self.bcs,
-            self._blocks,
-        )
         self.P.multTranspose(self.problem.b, fr)
 
     def _jacobian(self, snes, xr, J, Pm) -> None:

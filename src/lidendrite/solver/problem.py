@@ -21,9 +21,10 @@ from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
+from lidendrite.solver.interleaved import InterleavedTransport
 from lidendrite.solver.jacobian import jacobian_assembler, snes_jacobian
 from lidendrite.solver.newton import keep_history, newton_solve
-from lidendrite.solver.residual import use_residual_without_lifting
+from lidendrite.solver.residual import residual_assembler
 
 if TYPE_CHECKING:
     from lidendrite.case import Case
@@ -237,9 +238,17 @@ class CellProblem:
             petsc_options_prefix=self.prefix,
             petsc_options=solver.petsc_options(),
         )
+        # on one process the salt and potential equations are assembled as one P1² form
+        self.interleaved = (
+            InterleavedTransport(self.residual, self.c, self.phi)
+            if mesh.comm.size == 1 and not self.bcs
+            else None
+        )
+        assemble_residual = None
         if not self.bcs:
-            use_residual_without_lifting(self.problem)
-        assemble_jacobian = jacobian_assembler(self.problem, self.bcs)
+            assemble_residual = residual_assembler(self.problem, self.interleaved)
+            self.problem.solver.setFunction(assemble_residual, self.problem.b)
+        assemble_jacobian = jacobian_assembler(self.problem, self.bcs, self.interleaved)
         self.problem.solver.setJacobian(snes_jacobian(assemble_jacobian), self.problem.A)
         self.reduced = None
         if case.periodic:
@@ -255,6 +264,7 @@ class CellProblem:
                 solver.petsc_options(),
                 self.prefix + "periodic_",
                 assemble_jacobian,
+                assemble_residual,
             )
             if solver.kind == "iterative":
                 self.reduced.after_first_jacobian = lambda snes, J: set_field_split(snes, J, kept)

@@ -11,9 +11,10 @@ vector without it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lidendrite.fem import PETSc, dolfinx
+from lidendrite.solver.interleaved import InterleavedTransport
 
 
 def assemble_residual_no_bcs(
@@ -41,14 +42,49 @@ def assemble_residual_no_bcs(
     ghost_update(b, PETSc.InsertMode.INSERT, PETSc.ScatterMode.FORWARD)
 
 
-def use_residual_without_lifting(problem: dolfinx.fem.petsc.NonlinearProblem) -> None:
-    """Make the SNES of ``problem`` (blocked, no Dirichlet conditions) skip the lifting."""
+def assemble_residual_interleaved(
+    _snes: PETSc.SNES,
+    x: PETSc.Vec,
+    b: PETSc.Vec,
+    u: Sequence[dolfinx.fem.Function],
+    interleaved: InterleavedTransport,
+    control: dolfinx.fem.Form,
+) -> None:
+    """:func:`assemble_residual_no_bcs` on one process, the transport from one P1² form.
+
+    The salt and charge balances come from
+    :class:`~lidendrite.solver.interleaved.InterleavedTransport`, the cell-control equation
+    from its own form ``control`` (an ``SNES.setFunction`` callback).
+    """
+    dolfinx.fem.petsc.assign(x, u)
+    with b.localForm() as local:
+        out = local.array_w
+        interleaved.assemble_residual(out)
+        n = 2 * u[0].x.array.size
+        out[n:] = 0.0
+        dolfinx.fem.assemble_vector(out[n:], control)
+
+
+def residual_assembler(
+    problem: dolfinx.fem.petsc.NonlinearProblem,
+    interleaved: InterleavedTransport | None = None,
+) -> Callable[[PETSc.SNES, PETSc.Vec, PETSc.Vec], None]:
+    """The residual callback of ``problem`` (blocked, no Dirichlet conditions), no lifting.
+
+    With ``interleaved`` (one process) the salt and charge balances come from one P1² form.
+    """
     # bind the forms, not the problem: the SNES must not hold its owner (a reference cycle
     # keeps every problem of a long session, with its PETSc objects and communicators, alive)
-    callback = functools.partial(
+    if interleaved is not None:
+        return functools.partial(
+            assemble_residual_interleaved,
+            u=problem.u,
+            interleaved=interleaved,
+            control=problem.F[2],
+        )
+    return functools.partial(
         assemble_residual_no_bcs,
         u=problem.u,
         residual=problem.F,
         blocks=problem.b.getAttr("_blocks"),
     )
-    problem.solver.setFunction(callback, problem.b)
