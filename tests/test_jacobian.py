@@ -38,6 +38,8 @@ BASE = {
     "electrolyte": {"preset": "NH2-Li-G62"},
     "numerics": {"moving_boundary": True},
 }
+# immobile anions: the salt equation does not couple to the potential (an empty block)
+SINGLE_ION = {"electrolyte": {"transference_number": 1.0}}
 LAMINATE = {
     "cell": {"fillers": [{"kind": "layer", "y_um": [1.0, 1.5], "material": "fast"}]},
     "materials": {"fast": {"conductivity_S_per_m": 0.1, "transference_number": 0.8}},
@@ -62,7 +64,9 @@ def _state(comm, change: dict) -> MeshState:
 
 @pytest.mark.serial
 @pytest.mark.parametrize(
-    "change", [{}, LAMINATE, {"cell": {"sides": "periodic"}}], ids=["li", "laminate", "periodic"]
+    "change",
+    [{}, LAMINATE, SINGLE_ION, {"cell": {"sides": "periodic"}}],
+    ids=["li", "laminate", "single-ion", "periodic"],
 )
 def test_serial_assembly_equals_dolfinx(comm, change):
     state = _state(comm, change)
@@ -122,7 +126,7 @@ def test_dolfinx_assembly_where_the_serial_path_does_not_apply(comm):
 
 
 @pytest.mark.serial
-@pytest.mark.parametrize("change", [{}, LAMINATE], ids=["li", "laminate"])
+@pytest.mark.parametrize("change", [{}, LAMINATE, SINGLE_ION], ids=["li", "laminate", "single-ion"])
 def test_serial_residual_equals_dolfinx(comm, change):
     """The residual with the salt and charge balances from one P1² form, against DOLFINx's."""
     state = _state(comm, change)

@@ -64,21 +64,33 @@ class SerialBlockedJacobian:
             parts.insert(0, (interleaved.jacobian, (0, 1), (0, 1)))
         self.blocks: list[tuple[dolfinx.fem.Form, dolfinx.la.MatrixCSR]] = []
         self.slices: list[slice] = []  # where each block's values sit in ``values``
+        self.kept: list[np.ndarray | None] = []  # its entries in the matrix (None: all)
         rows, cols = [], []
         start = 0
         for form, row_fields, col_fields in parts:
             csr = dolfinx.fem.create_matrix(form)
-            nnz = len(csr.data)
             self.blocks.append((form, csr))
-            self.slices.append(slice(start, start + nnz))
-            start += nnz
             # entry (a, b) of the k-th stored block of block row r sits at data[k, a, b]
             block_row = np.repeat(np.arange(len(csr.indptr) - 1), np.diff(csr.indptr))
             shape = (len(csr.indices), len(row_fields), len(col_fields))
             row_offsets = offsets[list(row_fields)][None, :, None]
             col_offsets = offsets[list(col_fields)][None, None, :]
-            rows.append(np.broadcast_to(row_offsets + block_row[:, None, None], shape).ravel())
-            cols.append(np.broadcast_to(col_offsets + csr.indices[:, None, None], shape).ravel())
+            row = np.broadcast_to(row_offsets + block_row[:, None, None], shape).ravel()
+            col = np.broadcast_to(col_offsets + csr.indices[:, None, None], shape).ravel()
+            kept = None
+            if len(row_fields) > 1:
+                # only the entries in the pattern of the separate blocks: the others are zero
+                # (a pair of fields the equations do not couple, or not on those elements)
+                size = offsets[-1]
+                inside = np.isin(row * size + col, _pattern(forms, row_fields, offsets))
+                if not inside.all():
+                    kept = np.flatnonzero(inside)
+                    row, col = row[kept], col[kept]
+            self.kept.append(kept)
+            self.slices.append(slice(start, start + len(row)))
+            start += len(row)
+            rows.append(row)
+            cols.append(col)
         self.values = np.zeros(start)
         # the entries of all blocks in the row-major order of the whole matrix
         rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
@@ -92,12 +104,27 @@ class SerialBlockedJacobian:
         dolfinx.fem.petsc.assign(x, self.u)
         if self.interleaved is not None:
             self.interleaved.update()
-        for (form, csr), where in zip(self.blocks, self.slices, strict=True):
+        for (form, csr), where, kept in zip(self.blocks, self.slices, self.kept, strict=True):
             csr.data[:] = 0.0
             dolfinx.fem.assemble_matrix(csr, form)
-            self.values[where] = csr.data
+            self.values[where] = csr.data if kept is None else csr.data[kept]
         A.setValuesCSR(self.indptr, self.indices, self.values[self.order])
         A.assemble()
+
+
+def _pattern(
+    forms: Sequence[Sequence[dolfinx.fem.Form | None]], fields: Sequence[int], offsets: np.ndarray
+) -> np.ndarray:
+    """Keys ``row × size + column`` of the sparsity of the blocks among ``fields``."""
+    keys = []
+    for i in fields:
+        for j in fields:
+            if forms[i][j] is None:
+                continue
+            csr = dolfinx.fem.create_matrix(forms[i][j])
+            rows = offsets[i] + np.repeat(np.arange(len(csr.indptr) - 1), np.diff(csr.indptr))
+            keys.append(rows * offsets[-1] + offsets[j] + csr.indices)
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
 
 
 def jacobian_assembler(
