@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mpi4py import MPI
 
+import basix.ufl
 import numpy as np
 import ufl
 
@@ -153,56 +154,75 @@ def current_cv(xy: np.ndarray, current: np.ndarray) -> float:
     return float(np.sqrt(max(var, 0.0)) / abs(mean)) if mean != 0 else float("nan")
 
 
-def _forms(state: MeshState) -> dict[str, dolfinx.fem.Form]:
+def _forms(state: MeshState) -> tuple[list[str], dolfinx.fem.Form]:
+    """The metric integrals as one form tested by a real space of one entry per integral.
+
+    One assembly (one coefficient packing, one pass over the cells and each facet set) gives
+    them all, instead of one scalar assembly each.
+    """
     forms = state.cache.get("metric_forms")
     if forms is not None:
         return forms
     p = state.problem
     coef = p.coefficients
-    ds, dx = p.ds, ufl.dx(domain=p.mesh)
+    columns = flux_share_columns(state.case)
+    # one cell measure: the flux shares integrate over the materials' tagged cells
+    dx = ufl.Measure("dx", domain=p.mesh, subdomain_data=state.cell_tags if columns else None)
+    ds = p.ds
     region = coef.region
     _, phi_ref = surface_state(p.c, p.phi, region)
     c_plus = cation_concentration(p.c, region)
     raw = {
-        "i_anode": electrode_current(p.c, p.phi, p.anode, coef) * ds(tags.ANODE),
-        "eta_anode": overpotential(
-            p.v, phi_ref, capillary=coef.capillary, curvature=p.anode.curvature
-        )
-        * ds(tags.ANODE),
-        "c_anode": c_plus * ds(tags.ANODE),
-        "len_anode": 1.0 * ds(tags.ANODE),
-        "cation": c_plus * dx,
-        "anion": anion_concentration(p.c, region) * dx,
+        "i_anode": (electrode_current(p.c, p.phi, p.anode, coef), ds(tags.ANODE)),
+        "eta_anode": (
+            overpotential(p.v, phi_ref, capillary=coef.capillary, curvature=p.anode.curvature),
+            ds(tags.ANODE),
+        ),
+        "c_anode": (c_plus, ds(tags.ANODE)),
+        "len_anode": (ufl.as_ufl(1.0), ds(tags.ANODE)),
+        "cation": (c_plus, dx),
+        "anion": (anion_concentration(p.c, region), dx),
     }
     if p.counter is not None:
-        raw["i_counter"] = electrode_current(p.c, p.phi, p.counter, coef) * ds(tags.COUNTER)
-        raw["eta_counter"] = overpotential(
-            0.0, phi_ref, capillary=coef.capillary, curvature=p.counter.curvature
-        ) * ds(tags.COUNTER)
-        raw["len_counter"] = 1.0 * ds(tags.COUNTER)
+        raw["i_counter"] = (electrode_current(p.c, p.phi, p.counter, coef), ds(tags.COUNTER))
+        raw["eta_counter"] = (
+            overpotential(0.0, phi_ref, capillary=coef.capillary, curvature=p.counter.curvature),
+            ds(tags.COUNTER),
+        )
+        raw["len_counter"] = (ufl.as_ufl(1.0), ds(tags.COUNTER))
     else:
         n = ufl.FacetNormal(p.mesh)
         j = current_density(p.c, p.phi, region)
         # current leaving the electrolyte through the reservoir boundary = −(into the cell)
-        raw["i_counter"] = ufl.inner(j, n) * ds(tags.COUNTER)
-    columns = flux_share_columns(state.case)
+        raw["i_counter"] = (ufl.inner(j, n), ds(tags.COUNTER))
     if columns:
-        dx_tags = ufl.Measure("dx", domain=p.mesh, subdomain_data=state.cell_tags)
         n_plus_y = ion_fluxes(p.c, p.phi, region)[0][1]
         for m in state.case.materials:
             if FLUX_SHARE_PREFIX + m.name in columns:
-                raw[FLUX_SHARE_PREFIX + m.name] = n_plus_y * dx_tags(m.tag)
-    forms = {k: dolfinx.fem.form(v) for k, v in raw.items()}
-    state.cache["metric_forms"] = forms
+                raw[FLUX_SHARE_PREFIX + m.name] = (n_plus_y, dx(m.tag))
+    names = list(raw)
+    space = dolfinx.fem.functionspace(
+        p.mesh, basix.ufl.real_element(p.mesh.basix_cell().name, (len(names),))
+    )
+    test = ufl.TestFunction(space)
+    form = dolfinx.fem.form(
+        sum(
+            (integrand * test[k] * measure for k, (integrand, measure) in enumerate(raw.values())),
+            start=ufl.Form([]),
+        )
+    )
+    forms = state.cache["metric_forms"] = (names, form)
     return forms
 
 
 def integrals(state: MeshState) -> dict[str, float]:
     """All metric integrals, summed over ranks (scaled units, collective)."""
-    forms = _forms(state)
-    total = np.array([dolfinx.fem.assemble_scalar(f) for f in forms.values()])
+    names, form = _forms(state)
+    # every rank holds the real space's entries (owned or ghost): its own share of each
+    total = np.zeros(len(names))
+    dolfinx.fem.assemble_vector(total, form)
     state.mesh.comm.Allreduce(MPI.IN_PLACE, total, op=MPI.SUM)
-    return dict(zip(forms, total, strict=True))
+    return dict(zip(names, total, strict=True))
 
 
 def anion_inventory(state: MeshState) -> float:
