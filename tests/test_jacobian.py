@@ -20,7 +20,7 @@ from lidendrite.config import config_from_dict
 from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry.cell import cell_from_config
-from lidendrite.solver.interleaved import InterleavedTransport
+from lidendrite.solver.interleaved import InterleavedTransport, interleaved_transport
 from lidendrite.solver.jacobian import SerialBlockedJacobian, _dolfinx_jacobian, jacobian_assembler
 from lidendrite.solver.problem import SolverSettings
 from lidendrite.solver.residual import assemble_residual_no_bcs
@@ -144,5 +144,18 @@ def test_serial_residual_equals_dolfinx(comm, change):
         assert got.norm(3) <= 1e-14 * scale
         reference.destroy()
         got.destroy()
+    finally:
+        state.close()
+
+
+@pytest.mark.serial
+def test_interleaving_needs_one_node_numbering(comm):
+    """Unknowns numbered otherwise (here a P2 'potential') fall back to the separate blocks."""
+    state = _state(comm, {})
+    try:
+        p = state.problem
+        assert interleaved_transport(p.residual, p.c, p.phi) is not None
+        p2 = dolfinx.fem.Function(dolfinx.fem.functionspace(p.mesh, ("Lagrange", 2)))
+        assert interleaved_transport(p.residual, p.c, p2) is None
     finally:
         state.close()

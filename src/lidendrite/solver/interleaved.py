@@ -24,6 +24,10 @@ import ufl
 from lidendrite.fem import dolfinx
 
 
+class DofNumberingError(ValueError):
+    """The P1 spaces of ``c``, ``φ`` and the P1² space do not number the nodes alike."""
+
+
 class InterleavedTransport:
     """The transport equations of a cell problem on ``w = (c, φ) ∈ P1²`` (one process).
 
@@ -41,11 +45,11 @@ class InterleavedTransport:
     ):
         mesh = c.function_space.mesh
         if not np.array_equal(c.function_space.dofmap.list, phi.function_space.dofmap.list):
-            raise ValueError("c and φ must share their dof numbering")
+            raise DofNumberingError("c and φ must share their dof numbering")
         element = basix.ufl.element("Lagrange", mesh.basix_cell().name, 1, shape=(2,))
         space = dolfinx.fem.functionspace(mesh, element)
         if not np.array_equal(space.dofmap.list, c.function_space.dofmap.list):
-            raise ValueError("the P1² space does not number its nodes as c's space does")
+            raise DofNumberingError("the P1² space does not number its nodes as c's space does")
         self.c, self.phi = c, phi
         self.w = dolfinx.fem.Function(space, name="c_phi")
         test, trial = ufl.TestFunction(space), ufl.TrialFunction(space)
@@ -81,3 +85,19 @@ class InterleavedTransport:
         """Copy the current ``c`` and ``φ`` into ``w`` (owned and ghost dofs alike)."""
         self.w.x.array[0::2] = self.c.x.array
         self.w.x.array[1::2] = self.phi.x.array
+
+
+def interleaved_transport(
+    residual: Sequence[ufl.Form], c: dolfinx.fem.Function, phi: dolfinx.fem.Function
+) -> InterleavedTransport | None:
+    """:class:`InterleavedTransport` of a cell problem, or ``None`` where it does not apply.
+
+    It applies on one process when ``c``, ``φ`` and the P1² space number the mesh nodes alike
+    (DOLFINx does so for P1 on one mesh); otherwise the separate blocks are assembled.
+    """
+    if c.function_space.mesh.comm.size != 1:
+        return None
+    try:
+        return InterleavedTransport(residual, c, phi)
+    except DofNumberingError:
+        return None

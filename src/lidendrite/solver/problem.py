@@ -21,7 +21,7 @@ from lidendrite.physics.cell import Electrode, cell_residual
 from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
-from lidendrite.solver.interleaved import InterleavedTransport
+from lidendrite.solver.interleaved import interleaved_transport
 from lidendrite.solver.jacobian import jacobian_assembler, snes_jacobian
 from lidendrite.solver.newton import keep_history, newton_solve
 from lidendrite.solver.residual import residual_assembler
@@ -240,9 +240,7 @@ class CellProblem:
         )
         # on one process the salt and potential equations are assembled as one P1² form
         self.interleaved = (
-            InterleavedTransport(self.residual, self.c, self.phi)
-            if mesh.comm.size == 1 and not self.bcs
-            else None
+            None if self.bcs else interleaved_transport(self.residual, self.c, self.phi)
         )
         assemble_residual = None
         if not self.bcs:
