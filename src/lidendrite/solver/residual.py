@@ -5,7 +5,8 @@ of every block even when there is no Dirichlet condition to lift: it packs the c
 all Jacobian blocks and runs their assembly kernels, only to add zeros. A cell with a Li counter
 electrode has no Dirichlet condition at all (the reservoir cell has two), and there this costs
 about a third of every residual evaluation. :func:`assemble_residual_no_bcs` assembles the same
-vector without it.
+vector without it; on one process :func:`assemble_residual_interleaved` also takes the salt and
+charge balances from one P1² form (:mod:`lidendrite.solver.interleaved`).
 """
 
 from __future__ import annotations
