@@ -7,6 +7,8 @@ DOLFINx imports it through this module.
 """
 
 import importlib.util
+import sys
+from typing import Any
 
 if importlib.util.find_spec("dolfinx_solver") is not None:  # pragma: no branch
     import dolfinx_solver  # noqa: F401
@@ -16,7 +18,20 @@ from petsc4py import PETSc  # noqa: E402
 import dolfinx  # noqa: E402
 import dolfinx.fem.petsc  # noqa: E402
 
-__all__ = ["PETSc", "dolfinx", "remove_options", "versions"]
+__all__ = ["JIT_OPTIONS", "PETSc", "dolfinx", "form", "remove_options", "versions"]
+
+#: C compiler options of every form lidendrite compiles. ``-O3`` instead of DOLFINx's ``-O2``
+#: assembles the transport Jacobian of the seed mesh about 30 % faster (its P1² kernel 1.09 →
+#: 0.78 ms; ``benchmarks/README.md``). No ``-march=native``: nodes of a cluster share one JIT
+#: cache, and code built for one node's CPU may not run on another's.
+JIT_OPTIONS: dict[str, Any] = {
+    "cffi_extra_compile_args": ["-O3"] if sys.platform.startswith("win32") else ["-O3", "-g0"]
+}
+
+
+def form(ufl_form: Any, **kwargs: Any) -> Any:
+    """``dolfinx.fem.form`` with lidendrite's :data:`JIT_OPTIONS`."""
+    return dolfinx.fem.form(ufl_form, jit_options=JIT_OPTIONS, **kwargs)
 
 
 def remove_options(prefix: str) -> None:

@@ -15,6 +15,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.case import Case
 from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
@@ -205,7 +206,7 @@ def _forms(state: MeshState) -> tuple[list[str], dolfinx.fem.Form]:
         p.mesh, basix.ufl.real_element(p.mesh.basix_cell().name, (len(names),))
     )
     test = ufl.TestFunction(space)
-    form = dolfinx.fem.form(
+    form = fem.form(
         sum(
             (integrand * test[k] * measure for k, (integrand, measure) in enumerate(raw.values())),
             start=ufl.Form([]),

@@ -12,6 +12,7 @@ from mpi4py import MPI
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.engine.filler_motion import translated
 from lidendrite.engine.metrics import anion_inventory
 from lidendrite.engine.state import MeshState
@@ -200,7 +201,7 @@ def pocket_salt(state: MeshState, pockets: list[np.ndarray], shift_um: float) ->
     share.x.array[:n] = inside.mean(axis=1)
     share.x.scatter_forward()
     p = state.problem
-    form = dolfinx.fem.form(share * anion_concentration(p.c, p.coefficients.region) * ufl.dx)
+    form = fem.form(share * anion_concentration(p.c, p.coefficients.region) * ufl.dx)
     local = dolfinx.fem.assemble_scalar(form)
     return float(mesh.comm.allreduce(local, op=MPI.SUM))
 

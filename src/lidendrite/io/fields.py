@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.fem import dolfinx
 from lidendrite.io.frames import FrameData
 from lidendrite.physics.closures import (
@@ -43,7 +44,7 @@ def vector_fields(state: MeshState) -> tuple[np.ndarray, np.ndarray]:
         one = ufl.as_vector([1.0] * p.mesh.geometry.dim)
         n_plus, _ = ion_fluxes(p.c, p.phi, coef.region)
         j = current_density(p.c, p.phi, coef.region)
-        forms = [dolfinx.fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)]
+        forms = [fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)]
         state.cache["vector_forms"] = forms
     out = []
     for form in forms:

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.fem import PETSc, dolfinx, remove_options
 from lidendrite.geometry import tags
 from lidendrite.io.nodes import NodeLayout
@@ -109,7 +110,13 @@ class MeshMover:
         zero = dolfinx.fem.Constant(mesh, PETSc.ScalarType((0.0,) * mesh.geometry.dim))
         L = ufl.inner(zero, v) * ufl.dx
         self.problem = dolfinx.fem.petsc.LinearProblem(
-            a, L, bcs=bcs, u=self.u, petsc_options=opts, petsc_options_prefix=self.prefix
+            a,
+            L,
+            bcs=bcs,
+            u=self.u,
+            petsc_options=opts,
+            petsc_options_prefix=self.prefix,
+            jit_options=fem.JIT_OPTIONS,
         )
 
     def close(self) -> None:
@@ -203,7 +210,7 @@ class ComponentwiseHarmonic:
         self.layout = layout
         self.space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
         u, v = ufl.TrialFunction(self.space), ufl.TestFunction(self.space)
-        self.form = dolfinx.fem.form(k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
+        self.form = fem.form(k * ufl.inner(ufl.grad(u), ufl.grad(v)) * ufl.dx)
         self.matrix = dolfinx.fem.petsc.assemble_matrix(self.form)
         self.matrix.assemble()
         imap = self.space.dofmap.index_map

@@ -20,6 +20,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.errors import GeometryError
 from lidendrite.fem import dolfinx, remove_options
 from lidendrite.geometry import tags
@@ -36,7 +37,7 @@ _prefix = itertools.count()
 
 
 def _integral(mesh: dolfinx.mesh.Mesh, form: Any) -> float:
-    value = dolfinx.fem.assemble_scalar(dolfinx.fem.form(form))
+    value = dolfinx.fem.assemble_scalar(fem.form(form))
     return float(mesh.comm.allreduce(value))
 
 
@@ -106,6 +107,7 @@ def effective_conductivity(
             "pc_factor_mat_solver_type": "mumps",
         },
         petsc_options_prefix=(prefix := f"lidendrite_effective_{next(_prefix)}_"),
+        jit_options=fem.JIT_OPTIONS,
     )
     try:
         problem.solve()

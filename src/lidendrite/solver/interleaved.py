@@ -21,6 +21,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.fem import dolfinx
 
 
@@ -62,9 +63,9 @@ class InterleavedTransport:
             start=ufl.Form([]),
         )
         #: the salt and charge balances as one form, tested node by node with (q_c, q_φ)
-        self.residual = dolfinx.fem.form(transport)
+        self.residual = fem.form(transport)
         #: d(salt, charge balance)/d(c, φ) as one blocked (2 × 2 per node pair) form
-        self.jacobian = dolfinx.fem.form(ufl.derivative(transport, self.w, trial))
+        self.jacobian = fem.form(ufl.derivative(transport, self.w, trial))
         self._vector = dolfinx.fem.create_vector(space)
 
     def assemble_residual(self, out: np.ndarray) -> None:

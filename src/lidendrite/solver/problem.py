@@ -15,6 +15,7 @@ import basix.ufl
 import numpy as np
 import ufl
 
+from lidendrite import fem
 from lidendrite.fem import PETSc, dolfinx, remove_options
 from lidendrite.geometry import tags
 from lidendrite.physics.cell import Electrode, cell_residual
@@ -237,6 +238,7 @@ class CellProblem:
             kind="mpi",
             petsc_options_prefix=self.prefix,
             petsc_options=solver.petsc_options(),
+            jit_options=fem.JIT_OPTIONS,
         )
         # on one process the salt and potential equations are assembled as one P1² form
         self.interleaved = (
@@ -276,7 +278,7 @@ class CellProblem:
         if self.one_iteration is not None:
             keep_history(self.problem.solver if self.reduced is None else self.reduced.snes)
         self._saved: list[np.ndarray] | None = None
-        self._length_form = dolfinx.fem.form(
+        self._length_form = fem.form(
             dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
         )
         self.update_geometry_constants()
