@@ -22,7 +22,8 @@ import numpy as np
 import yaml
 
 from lidendrite.constants import FARADAY_C_PER_MOL
-from lidendrite.io.frames import FrameData, write_frame, write_pvd, write_vtu
+from lidendrite.io.frames import FrameData, write_frame
+from lidendrite.io.vtk_xml import write_pvd, write_vtu
 
 FLUX_MOL_PER_M2_S = 3.0 / FARADAY_C_PER_MOL  # 0.3 mA/cm^2
 C0_MOL_PER_M3 = 1000.0

@@ -14,9 +14,8 @@ from lidendrite.io.frames import (
     read_frame,
     read_frame_time,
     write_frame,
-    write_pvd,
-    write_vtu,
 )
+from lidendrite.io.vtk_xml import VtuSeries, write_pvd, write_vtu
 
 
 def assert_frames_equal(a: FrameData, b: FrameData) -> None:
@@ -132,3 +131,29 @@ def test_pvd_collection_read_by_pyvista(tmp_path):
     reader.set_active_time_value(30.0)
     mesh = reader.read()[0]
     assert mesh.n_cells == 2 * 6 * 3  # the third mesh (a different one)
+
+
+def test_vtu_series_writes_what_write_vtu_and_write_pvd_write(tmp_path):
+    """The series keeps the encoded cells while the mesh stays: a new mesh, or new material
+    tags on the same triangles, must reach the file (each file equals write_vtu's)."""
+    base = make_frame(nx=5, ny=3, amplitude_um=0.1, filler=True)
+    moved = make_frame(nx=5, ny=3, amplitude_um=0.2, filler=True, time_s=1.0)
+    other_mesh = make_frame(nx=6, ny=3, amplitude_um=0.2, filler=True, time_s=2.0)
+    retagged = make_frame(nx=6, ny=3, amplitude_um=0.2, filler=True, time_s=3.0)
+    retagged.cell_tags = np.where(retagged.cell_tags == 1, 7, retagged.cell_tags).astype(np.int32)
+    assert np.array_equal(moved.triangles, base.triangles)
+    assert not np.array_equal(moved.points_um, base.points_um)
+    series = VtuSeries(tmp_path / "series", entries=[(0.0, "fields/frame_00000.vtu")])
+    (tmp_path / "series").mkdir()
+    entries = [(0.0, "fields/frame_00000.vtu")]
+    for index, frame in enumerate([base, moved, other_mesh, retagged], start=1):
+        series.append(index, frame)
+        name = f"fields/frame_{index:05d}.vtu"
+        write_vtu(tmp_path / "single" / name, frame)
+        entries.append((frame.time_s, name))
+        got = (tmp_path / "series" / name).read_text()
+        assert got == (tmp_path / "single" / name).read_text(), f"frame {index}"
+    write_pvd(tmp_path / "single" / "fields.pvd", entries)
+    pvd = (tmp_path / "series" / "fields.pvd").read_text()
+    assert pvd == (tmp_path / "single" / "fields.pvd").read_text()
+    assert series.entries == entries

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import basix.ufl
 import numpy as np
 import ufl
 
@@ -34,27 +35,37 @@ def vector_fields(state: MeshState) -> tuple[np.ndarray, np.ndarray]:
     """Li⁺ flux (mol/m²/s) and ionic current density (A/m²) as P1 vector dof arrays.
 
     Lumped L2 projection of the cell-wise gradients onto the vertices:
-    ``f_i = ∫ N φ_i dx / ∫ φ_i dx`` (ghost entries updated).
+    ``f_i = ∫ N φ_i dx / ∫ φ_i dx`` (ghost entries updated). The two vectors and the lumped
+    mass are the five components of one assembly (a P1⁵ test function).
     """
     p = state.problem
     coef = p.coefficients
-    forms = state.cache.get("vector_forms")
-    if forms is None:
-        q = ufl.TestFunction(p.vector_space)
-        one = ufl.as_vector([1.0] * p.mesh.geometry.dim)
+    cached = state.cache.get("vector_form")
+    if cached is None:
+        gdim = p.mesh.geometry.dim
+        element = basix.ufl.element("Lagrange", p.mesh.basix_cell().name, 1, shape=(2 * gdim + 1,))
+        space = dolfinx.fem.functionspace(p.mesh, element)
+        q = ufl.TestFunction(space)
         n_plus, _ = ion_fluxes(p.c, p.phi, coef.region)
         j = current_density(p.c, p.phi, coef.region)
-        forms = [fem.form(ufl.inner(v, q) * ufl.dx) for v in (n_plus, j, one)]
-        state.cache["vector_forms"] = forms
-    out = []
-    for form in forms:
-        b = dolfinx.fem.assemble_vector(form)
-        b.scatter_reverse(dolfinx.la.InsertMode.add)
-        b.scatter_forward()
-        out.append(b.array.copy())
-    flux, current, mass = out
+        parts = [n_plus[k] for k in range(gdim)] + [j[k] for k in range(gdim)] + [1.0]
+        form = fem.form(ufl.inner(ufl.as_vector(parts), q) * ufl.dx)
+        # node of the output vector space -> node of this space (both P1 on the mesh)
+        imap = space.dofmap.index_map
+        to_nodes = np.zeros(imap.size_local + imap.num_ghosts, dtype=np.int32)
+        to_nodes[p.vector_space.dofmap.list.ravel()] = space.dofmap.list.ravel()
+        cached = state.cache["vector_form"] = (form, to_nodes)
+    form, to_nodes = cached
+    b = dolfinx.fem.assemble_vector(form)
+    b.scatter_reverse(dolfinx.la.InsertMode.add)
+    b.scatter_forward()
+    out = b.array.reshape(-1, b.block_size)[to_nodes]
+    gdim = (out.shape[1] - 1) // 2
+    mass = out[:, -1:]
     s = state.case.scaling
-    return flux / mass * s.flux_mol_per_m2_s, current / mass * s.current_A_per_m2
+    flux = (out[:, :gdim] / mass * s.flux_mol_per_m2_s).ravel()
+    current = (out[:, gdim : 2 * gdim] / mass * s.current_A_per_m2).ravel()
+    return flux, current
 
 
 def field_arrays(state: MeshState, flux: np.ndarray, current: np.ndarray) -> dict[str, np.ndarray]:

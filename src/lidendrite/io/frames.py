@@ -4,7 +4,8 @@ A *frame* holds the triangulated electrolyte in its current (deformed) geometry,
 the tagged facets and the ordered boundary polylines of one output time. The solver writes each
 frame on rank 0 as an ``.npz`` file (``run_dir/frames/frame_00012.npz``) and, for
 ParaView, as a VTK XML unstructured grid (``run_dir/fields/frame_00012.vtu``) listed in a
-collection file (``run_dir/fields.pvd``). Nothing here needs MPI, DOLFINx or VTK.
+collection file (``run_dir/fields.pvd``; :mod:`lidendrite.io.vtk_xml`). Nothing here needs MPI,
+DOLFINx or VTK.
 
 Point-data names carry their units: ``c_cation_mol_per_m3`` (N,), ``c_anion_mol_per_m3`` (N,),
 ``potential_V`` (N,), ``flux_cation_mol_per_m2_s`` (N, 2), ``ionic_current_density_A_per_m2``
@@ -14,18 +15,15 @@ meta data carries the tag registry (``meta['tags']``: material and boundary name
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
@@ -40,9 +38,9 @@ __all__ = [
     "list_frames",
     "read_frame",
     "read_frame_time",
+    "atomic_write",
+    "validate_frame",
     "write_frame",
-    "write_pvd",
-    "write_vtu",
 ]
 
 FRAME_DIR = "frames"
@@ -54,7 +52,6 @@ FRAME_FORMAT_VERSION = 1
 _FRAME_NAME = re.compile(r"^frame_(\d+)\.npz$")
 _POINT_PREFIX = "point_data/"
 _BOUNDARY_PREFIX = "boundaries/"
-_VTK_TRIANGLE = 5
 
 
 @dataclass
@@ -105,7 +102,7 @@ class FrameData:
             for k, v in self.boundaries.items()
         }
         self.meta = dict(self.meta)
-        _validate(self)
+        validate_frame(self)
 
     @property
     def n_points(self) -> int:
@@ -118,7 +115,7 @@ class FrameData:
         return int(self.triangles.shape[0])
 
 
-def _validate(frame: FrameData) -> None:
+def validate_frame(frame: FrameData) -> None:
     """Check array shapes and index ranges; raise ``ValueError`` naming the bad entry."""
     n = frame.points_um.shape[0]
     if frame.points_um.ndim != 2 or frame.points_um.shape[1] != 2:
@@ -158,7 +155,7 @@ def _umask() -> int:
     return mask
 
 
-def _atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
+def atomic_write(path: Path, write: Any, mode: str = "wb") -> None:
     """Write through a temporary file in the same directory, then rename over ``path``.
 
     A reader polling the directory of a running simulation thus never sees a half-written file.
@@ -188,7 +185,7 @@ def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
     Returns:
         Path of the file written.
     """
-    _validate(frame)
+    validate_frame(frame)
     arrays: dict[str, np.ndarray] = {
         "format_version": np.array(FRAME_FORMAT_VERSION, dtype=np.int64),
         "time_s": np.array(frame.time_s, dtype=np.float64),
@@ -206,7 +203,7 @@ def write_frame(run_dir: Path, index: int, frame: FrameData) -> Path:
     for name, line in frame.boundaries.items():
         arrays[_BOUNDARY_PREFIX + name] = line
     path = frame_path(run_dir, index)
-    _atomic_write(path, lambda fh: _savez_fast(fh, arrays))
+    atomic_write(path, lambda fh: _savez_fast(fh, arrays))
     return path
 
 
@@ -283,109 +280,3 @@ def list_frames(run_dir: Path) -> list[Path]:
         if m and p.is_file():
             found.append((int(m.group(1)), p))
     return [p for _, p in sorted(found)]
-
-
-# --- VTK XML output -------------------------------------------------------------------------
-
-_VTK_TYPES = {
-    np.dtype(np.float64): "Float64",
-    np.dtype(np.float32): "Float32",
-    np.dtype(np.int64): "Int64",
-    np.dtype(np.int32): "Int32",
-    np.dtype(np.uint8): "UInt8",
-}
-
-
-def _data_array(
-    name: str, values: np.ndarray, n_components: int = 1, *, tuples: bool = False
-) -> str:
-    """One inline binary ``DataArray``: base64 of a UInt64 byte count, then base64 of the data.
-
-    The two parts are encoded separately, as VTK itself writes them.
-    """
-    values = np.ascontiguousarray(values)
-    vtk_type = _VTK_TYPES[values.dtype]
-    raw = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
-    header = np.array([len(raw)], dtype="<u8").tobytes()
-    payload = (base64.b64encode(header) + base64.b64encode(raw)).decode("ascii")
-    count = f'NumberOfTuples="{values.size // n_components}" ' if tuples else ""
-    return (
-        f'<DataArray type="{vtk_type}" Name={quoteattr(name)} {count}'
-        f'NumberOfComponents="{n_components}" format="binary">{payload}</DataArray>'
-    )
-
-
-def _pad3(values: np.ndarray) -> np.ndarray:
-    """(N, 2) -> (N, 3) with a zero third component."""
-    out = np.zeros((values.shape[0], 3), dtype=np.float64)
-    out[:, : values.shape[1]] = values
-    return out
-
-
-def write_vtu(path: Path, frame: FrameData) -> None:
-    """Write a frame as a VTK XML unstructured grid (``.vtu``, inline base64 binary).
-
-    Points are padded to 3D (z = 0, in µm), the cells are triangles, every point-data array is
-    written (2D vectors padded to 3 components) and the material tags are the cell array
-    ``cell_tags``. The simulated time is stored as the field array ``TimeValue``. Opens in
-    ParaView and in ``pyvista.read``. Call on one process only (rank 0).
-    """
-    _validate(frame)
-    n, m = frame.n_points, frame.n_cells
-    point_arrays = []
-    for name, values in frame.point_data.items():
-        if values.ndim == 2:
-            point_arrays.append(_data_array(name, _pad3(values), 3))
-        else:
-            point_arrays.append(_data_array(name, values))
-    parts = [
-        '<?xml version="1.0"?>',
-        '<VTKFile type="UnstructuredGrid" version="1.0" byte_order="LittleEndian" '
-        'header_type="UInt64">',
-        "<UnstructuredGrid>",
-        "<FieldData>",
-        _data_array("TimeValue", np.array([frame.time_s], dtype=np.float64), tuples=True),
-        "</FieldData>",
-        f'<Piece NumberOfPoints="{n}" NumberOfCells="{m}">',
-        "<PointData>",
-        *point_arrays,
-        "</PointData>",
-        '<CellData Scalars="cell_tags">',
-        _data_array("cell_tags", frame.cell_tags),
-        "</CellData>",
-        "<Points>",
-        _data_array("Points", _pad3(frame.points_um), 3),
-        "</Points>",
-        "<Cells>",
-        _data_array("connectivity", frame.triangles.ravel()),
-        _data_array("offsets", np.arange(3, 3 * m + 1, 3, dtype=np.int64)),
-        _data_array("types", np.full(m, _VTK_TRIANGLE, dtype=np.uint8)),
-        "</Cells>",
-        "</Piece>",
-        "</UnstructuredGrid>",
-        "</VTKFile>",
-        "",
-    ]
-    text = "\n".join(parts)
-    _atomic_write(Path(path), lambda fh: fh.write(text), mode="w")
-
-
-def write_pvd(path: Path, entries: Sequence[tuple[float, str]]) -> None:
-    """Write a ParaView collection listing ``(time_s, vtu path relative to the .pvd)``.
-
-    Rewrite the whole file after each new frame; it is replaced atomically. Call on one process
-    only (rank 0).
-    """
-    lines = [
-        '<?xml version="1.0"?>',
-        '<VTKFile type="Collection" version="0.1" byte_order="LittleEndian">',
-        "<Collection>",
-    ]
-    for time_s, file in entries:
-        rel = Path(file).as_posix()
-        lines.append(
-            f'<DataSet timestep="{float(time_s)!r}" group="" part="0" file={quoteattr(rel)}/>'
-        )
-    lines += ["</Collection>", "</VTKFile>", ""]
-    text = "\n".join(lines)
-    _atomic_write(Path(path), lambda fh: fh.write(text), mode="w")

@@ -30,6 +30,7 @@ from lidendrite.engine.metrics import COLUMN_NAMES
 from lidendrite.errors import ConfigError
 from lidendrite.io import frames as frame_io
 from lidendrite.io.fields import VTXSegments, field_arrays, gather_frame, vector_fields
+from lidendrite.io.vtk_xml import VtuSeries
 
 if TYPE_CHECKING:
     from lidendrite.engine.state import MeshState
@@ -65,7 +66,7 @@ class Recorder:
         self._csv = None
         self._writer = None
         self._log_handler: logging.Handler | None = None
-        self._pvd: list[tuple[float, str]] = []
+        self._vtu = VtuSeries(self.out_dir)  # the .vtu frames and fields.pvd (rank 0)
         self.frame_count = 0
         self.warnings: list[str] = []  # config warnings, saved in status.json
         self.metrics_rows = 0
@@ -82,7 +83,7 @@ class Recorder:
         if resume is not None:
             self.frame_count = int(resume["frame_count"])
             self.metrics_rows = int(resume["metrics_rows"])
-            self._pvd = [(float(t), str(f)) for t, f in resume["pvd"]]
+            self._vtu = VtuSeries(self.out_dir, resume["pvd"])
             self.t_start -= float(resume["wall_time_s"])
             if self._vtx is not None:
                 self._vtx.resumed = (int(resume["segment"]), len(self.history) - 1)
@@ -92,7 +93,7 @@ class Recorder:
                 self._clear_fields(0, 0)
             else:
                 self._clear_fields(self.frame_count, int(resume["segment"]) + 1)
-                frame_io.write_pvd(self.out_dir / "fields.pvd", self._pvd)
+                self._vtu.write_collection()
             with open(self.out_dir / "config.resolved.yaml", "w") as fh:
                 yaml.safe_dump(resolved, fh, sort_keys=False)
             self._open_metrics(keep_rows=None if resume is None else self.metrics_rows)
@@ -139,7 +140,7 @@ class Recorder:
         return {
             "frame_count": self.frame_count,
             "metrics_rows": self.metrics_rows,
-            "pvd": self._pvd,
+            "pvd": self._vtu.entries,
             "wall_time_s": time.perf_counter() - self.t_start,
         }
 
@@ -227,11 +228,7 @@ class Recorder:
         if self.rank0 and frame_data is not None:
             index = self.frame_count
             frame_io.write_frame(self.out_dir, index, frame_data)
-            rel = f"fields/frame_{index:05d}.vtu"
-            (self.out_dir / "fields").mkdir(exist_ok=True)
-            frame_io.write_vtu(self.out_dir / rel, frame_data)
-            self._pvd.append((frame_data.time_s, rel))
-            frame_io.write_pvd(self.out_dir / "fields.pvd", self._pvd)
+            self._vtu.append(index, frame_data)
         self.frame_count += 1
 
     def close(self) -> None:
