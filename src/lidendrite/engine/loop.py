@@ -35,7 +35,6 @@ from lidendrite.engine.signals import StopRequest
 from lidendrite.engine.state import MeshState
 from lidendrite.errors import SolverError
 from lidendrite.geometry.cell import cell_from_config
-from lidendrite.geometry.quality import min_quality
 from lidendrite.io.recorder import Recorder
 from lidendrite.moving.front import area_under, mean_height
 from lidendrite.moving.untangle import untangle
@@ -292,7 +291,7 @@ class Stepper:
             untangled = untangle(moved["anode"], self.case.width_um, self.case.periodic)
             if untangled.cuts == 0:
                 apply_motion(st, steps, dt_hat)
-                if min_quality(st.mesh) < remesh_threshold(st):
+                if st.min_quality() < remesh_threshold(st):
                     undo_motion(st)
                     remeshed = True
             else:

@@ -21,7 +21,6 @@ from lidendrite.engine.state import MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.polyline import polyline_length
-from lidendrite.geometry.quality import min_quality
 from lidendrite.moving.front import mean_height, rms_height
 from lidendrite.physics.cell import electrode_current
 from lidendrite.physics.closures import (
@@ -272,7 +271,7 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
         "tip_current_ratio": float(i_nodes[tip] / i_mean) if abs(i_mean) > 0 else np.nan,
         "anode_current_cv": current_cv(xy, i_nodes),
         "anode_length_ratio": polyline_length(xy) / width,
-        "min_element_quality": min_quality(state.mesh),
+        "min_element_quality": state.min_quality(),
         "remesh_count": counters.remesh_count,
         "remesh_inventory_correction": counters.inventory_correction,
         "salt_correction_cumulative_mol_per_m": counters.salt_correction_cumulative_mol_per_m,

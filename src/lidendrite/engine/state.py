@@ -90,7 +90,8 @@ class MeshState:
         )
         self.anode: Interface | None = None
         self.counter: Interface | None = None
-        self.fresh_quality = min_quality(self.mesh)
+        self._min_quality: tuple[np.ndarray, float] | None = None
+        self.fresh_quality = self.min_quality()
         self.pending_correction = 0.0  # relative salt correction of the remesh that made it
         self.pending_salt_added_mol_per_m = 0.0  # the same as salt added (signed), mol/m
         self.pending_pocket_salt_mol_per_m = 0.0  # salt trapped in pockets at that remesh
@@ -137,6 +138,21 @@ class MeshState:
             curvature=polyline_curvature(poly.xy, side=side, periodic=periodic),
         )
 
+    def min_quality(self) -> float:
+        """Smallest cell quality of the mesh as it is now (collective).
+
+        Kept while no node moves: the remesh check after a step's motion and the step's
+        metrics read the same geometry.
+        """
+        x = self.mesh.geometry.x
+        known = self._min_quality
+        changed = known is None or not np.array_equal(known[0], x)
+        if self.mesh.comm.size > 1:
+            changed = self.mesh.comm.allreduce(changed, op=MPI.LOR)
+        if changed:
+            known = self._min_quality = (x.copy(), min_quality(self.mesh))
+        return known[1]
+
     def num_cells(self) -> int:
         """Global number of cells."""
         return self.mesh.topology.index_map(self.mesh.topology.dim).size_global
@@ -150,18 +166,31 @@ class MeshState:
         self.mesh.comm.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX)
         return list(out)
 
+    def polyline_fields(self, itf: Interface, *functions: dolfinx.fem.Function) -> list[np.ndarray]:
+        """Per-polyline-vertex values of scalar P1 functions (one collective reduction).
+
+        The same as :meth:`polyline_values` of their node values, reading only the polyline's
+        nodes.
+        """
+        out = np.full((len(functions), len(itf.xy)), -np.inf)
+        for row, f in zip(out, functions, strict=True):
+            row[itf.to_poly] = f.x.array[self.layout.node_to_dof(f.function_space)[itf.nodes]]
+        if self.mesh.comm.size > 1:
+            self.mesh.comm.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX)
+        return list(out)
+
     def surface_state(self, itf: Interface) -> SurfaceState:
         """Butler–Volmer's view of the electrolyte at the vertices of an electrode polyline."""
-        p, lay = self.problem, self.layout
+        p = self.problem
         coef = p.coefficients
         region = coef.nodal_region
-        arrays = [lay.values(p.c), lay.values(p.phi), lay.values(coef.exchange_current)]
+        functions = [p.c, p.phi, coef.exchange_current]
         filmed = coef.film_resistance is not None
         if filmed:
-            arrays.append(lay.values(coef.film_resistance))
+            functions.append(coef.film_resistance)
         names = [n for n in CLOSURE_FIELDS if isinstance(getattr(region, n), dolfinx.fem.Function)]
-        arrays += [lay.values(getattr(region, n)) for n in names]
-        c, phi, i0, *data = self.polyline_values(itf, *arrays)
+        functions += [getattr(region, n) for n in names]
+        c, phi, i0, *data = self.polyline_fields(itf, *functions)
         film = data.pop(0) if filmed else None
         values = {n: getattr(region, n) for n in CLOSURE_FIELDS} | dict(
             zip(names, data, strict=True)
