@@ -52,6 +52,16 @@ BASE = {
 def test_mesh_state_is_freed(comm, change):
     cfg = config_from_dict(merge(BASE, change))
     case = Case.from_config(cfg)
+    # A form compiled for the first time (not found in the JIT cache) keeps its mesh alive on
+    # the Python 3.13 releases before the fix of CPython gh-127750 (3.13.0 here): UFL's
+    # derivative rules are dispatched by functools.singledispatchmethod, whose cache holds on to
+    # its instances. A warm-up state compiles the forms, so that what is checked is lidendrite's
+    # own references.
+    warm_up = MeshState(
+        case, cell_from_config(comm, cfg), SolverSettings.from_numerics(cfg.numerics)
+    )
+    warm_up.close()
+    del warm_up
     state = MeshState(case, cell_from_config(comm, cfg), SolverSettings.from_numerics(cfg.numerics))
     state.initial_guess(3.0)
     state.problem.control.value = case.controls_scaled[0]
