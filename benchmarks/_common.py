@@ -262,6 +262,8 @@ class LinearSolveTiming:
     residual_s: float
     jacobian_s: float
     fresh_solve_s: float
+    #: the fastest of the fresh solves (the least disturbed by other work on the machine)
+    fresh_solve_min_s: float
     refactor_solve_s: float
     iterations: int
     converged: bool
@@ -340,6 +342,7 @@ def time_linear_solve(
         residual_s=med(t_res),
         jacobian_s=med(t_jac),
         fresh_solve_s=med(t_fresh),
+        fresh_solve_min_s=min(t_fresh),
         refactor_solve_s=med(t_re),
         iterations=int(iterations),
         converged=bool(converged),

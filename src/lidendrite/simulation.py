@@ -27,6 +27,7 @@ from lidendrite.fem import versions
 from lidendrite.io.checkpoint import newest_checkpoint
 from lidendrite.io.recorder import Recorder
 from lidendrite.io.results_dir import FINISHED, clear_results, existing_results, refusal
+from lidendrite.malloc_tuning import tune_malloc
 from lidendrite.plausibility import config_warnings
 
 __all__ = ["RunResult", "resolved_config", "run"]
@@ -84,6 +85,7 @@ def run(
     """
     out = Path(out_dir) if out_dir is not None else Path(cfg.output.dir)
     t_wall = time.perf_counter()
+    tune_malloc()  # sparse factorisations reuse heap memory (see lidendrite.malloc_tuning)
     case = Case.from_config(cfg)
     previous, checkpoint = _prepare_dir(out, case.config_hash, comm, resume, overwrite)
     if previous is not None and checkpoint is None:  # resume of a finished run
