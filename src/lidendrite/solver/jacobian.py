@@ -83,7 +83,10 @@ class SerialBlockedJacobian:
                 # only the entries in the pattern of the separate blocks: the others are zero
                 # (a pair of fields the equations do not couple, or not on those elements)
                 size = offsets[-1]
-                inside = np.isin(row * size + col, _pattern(forms, row_fields, offsets))
+                pattern = np.sort(_pattern(forms, row_fields, offsets))
+                key = row * size + col
+                at = np.minimum(np.searchsorted(pattern, key), max(len(pattern) - 1, 0))
+                inside = pattern[at] == key if len(pattern) else np.zeros(len(key), bool)
                 if not inside.all():
                     kept = np.flatnonzero(inside)
                     row, col = row[kept], col[kept]
