@@ -24,20 +24,9 @@ from lidendrite.solver.interleaved import InterleavedTransport, interleaved_tran
 from lidendrite.solver.jacobian import SerialBlockedJacobian, _dolfinx_jacobian, jacobian_assembler
 from lidendrite.solver.problem import SolverSettings
 from lidendrite.solver.residual import assemble_residual_no_bcs
-from validation_utils import merge
+from validation_utils import SMALL_DEFECT_CELL, merge
 
-BASE = {
-    "title": "jacobian",
-    "cell": {
-        "width_um": 2.0,
-        "thickness_um": 2.0,
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.4},
-    },
-    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
-    "electrolyte": {"preset": "NH2-Li-G62"},
-    "numerics": {"moving_boundary": True},
-}
+BASE = merge(SMALL_DEFECT_CELL, {"title": "jacobian"})
 # immobile anions: the salt equation does not couple to the potential (an empty block)
 SINGLE_ION = {"electrolyte": {"transference_number": 1.0}}
 LAMINATE = {

@@ -18,19 +18,9 @@ from lidendrite.engine.state import MeshState
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.geometry.quality import min_quality
 from lidendrite.solver.problem import SolverSettings
+from validation_utils import SMALL_DEFECT_CELL, merge
 
-CONFIG = {
-    "title": "state reads",
-    "cell": {
-        "width_um": 2.0,
-        "thickness_um": 2.0,
-        "counter_electrode": "lithium",
-        "anode": {"shape": "defect", "defect_radius_um": 0.4},
-    },
-    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
-    "electrolyte": {"preset": "NH2-Li-G62"},
-    "numerics": {"moving_boundary": True},
-}
+CONFIG = merge(SMALL_DEFECT_CELL, {"title": "state reads"})
 
 
 def _state(comm) -> MeshState:

@@ -53,6 +53,21 @@ COMPARED_COLUMNS = [
     "cation_inventory_mol_per_m",
 ]
 
+#: A 2 µm × 2 µm Li|Li cell with a defect anode that moves: one mesh state built and inspected
+#: directly (``test_jacobian``, ``test_state_reads``).
+SMALL_DEFECT_CELL = {
+    "title": "a small moving defect cell",
+    "cell": {
+        "width_um": 2.0,
+        "thickness_um": 2.0,
+        "counter_electrode": "lithium",
+        "anode": {"shape": "defect", "defect_radius_um": 0.4},
+    },
+    "mesh": {"size_at_anode_um": 0.1, "size_bulk_um": 0.3, "grading_distance_um": 1.0},
+    "electrolyte": {"preset": "NH2-Li-G62"},
+    "numerics": {"moving_boundary": True},
+}
+
 # --------------------------------------------------------------------------------------------
 # Configurations
 # --------------------------------------------------------------------------------------------
