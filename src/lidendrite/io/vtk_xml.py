@@ -183,10 +183,11 @@ class VtuSeries:
         ):
             cached = (frame.triangles.copy(), frame.cell_tags.copy(), _cells_xml(frame))
             self._cells = cached
-        rel = f"fields/frame_{index:05d}.vtu"
+        name = f"frame_{index:05d}.vtu"
         self.fields_dir.mkdir(exist_ok=True)
         text = _vtu_text(frame, cached[2])
-        atomic_write(self.fields_dir / f"frame_{index:05d}.vtu", lambda fh: fh.write(text), "w")
+        atomic_write(self.fields_dir / name, lambda fh: fh.write(text), "w")
+        rel = f"{self.fields_dir.name}/{name}"
         self.entries.append((frame.time_s, rel))
         self._lines.append(_pvd_line(frame.time_s, rel))
         self.write_collection()

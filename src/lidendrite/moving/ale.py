@@ -223,11 +223,11 @@ class ComponentwiseHarmonic:
         # on one process: assembled into DOLFINx's CSR matrix (the same sparsity, in the same
         # order) and copied in one call, about half the time of the element-wise insertion
         self.csr = dolfinx.fem.create_matrix(self.form) if mesh.comm.size == 1 else None
-        if self.csr is not None:
-            self.csr_pattern = (
-                self.csr.indptr.astype(PETSc.IntType),
-                self.csr.indices.astype(PETSc.IntType),
-            )
+        self.csr_pattern = (
+            None
+            if self.csr is None
+            else (self.csr.indptr.astype(PETSc.IntType), self.csr.indices.astype(PETSc.IntType))
+        )
         imap = self.space.dofmap.index_map
         fdim = mesh.topology.dim - 1
         self.fixed = []  # per component: (owned local dofs, their global numbers)
