@@ -18,7 +18,7 @@ import pytest
 from lidendrite.case import Case
 from lidendrite.config import config_from_dict
 from lidendrite.engine.state import MeshState
-from lidendrite.fem import dolfinx
+from lidendrite.fem import PETSc, dolfinx
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.solver.interleaved import InterleavedTransport, interleaved_transport
 from lidendrite.solver.jacobian import SerialBlockedJacobian, _dolfinx_jacobian, jacobian_assembler
@@ -112,6 +112,52 @@ def test_dolfinx_assembly_where_the_serial_path_does_not_apply(comm):
         assert not isinstance(getattr(chosen, "__self__", None), SerialBlockedJacobian)
     finally:
         reservoir.close()
+
+
+@pytest.mark.serial
+def test_factorisation_sees_jacobians_assembled_in_place(comm):
+    """The operator is written in place: a kept LU must still be refreshed at the next state.
+
+    SNES keeps its factorisation while the operator's state is unchanged; the values are
+    written straight into the operator's arrays, so the assembly must mark them as changed.
+    Reference: a fresh LU of a copy of the second Jacobian.
+    """
+    state = _state(comm, {})
+    nlp = state.problem.problem
+    try:
+        snes, x = nlp.solver, nlp.x
+        dolfinx.fem.petsc.assign(nlp.u, x)
+        callback = snes.getJacobian()[2][0]
+        # the operator is the serial assembler's own matrix (no copy into a second one)
+        assert callback.keywords["assemble"].__self__.matrix.handle == nlp.A.handle
+
+        def lu(A):
+            ksp = PETSc.KSP().create(A.comm)
+            ksp.setType("preonly")
+            ksp.getPC().setType("lu")
+            ksp.getPC().setFactorSolverType("mumps")
+            ksp.setOperators(A)
+            return ksp
+
+        kept = lu(nlp.A)
+        rhs = x.duplicate()
+        rhs.setRandom()
+        first, second, reference = rhs.duplicate(), rhs.duplicate(), rhs.duplicate()
+        snes.computeJacobian(x, nlp.A)
+        kept.solve(rhs, first)
+        x.array[:] += 0.3 * np.random.default_rng(1).uniform(-1.0, 1.0, x.array.size)
+        snes.computeJacobian(x, nlp.A)
+        kept.solve(rhs, second)
+        copy = nlp.A.copy()
+        fresh = lu(copy)
+        fresh.solve(rhs, reference)
+        scale = reference.norm()
+        assert (second - first).norm() > 1e-3 * scale  # the two states differ
+        assert (second - reference).norm() <= 1e-10 * scale
+        for obj in (kept, fresh, copy, rhs, first, second, reference):
+            obj.destroy()
+    finally:
+        state.close()
 
 
 @pytest.mark.serial

@@ -8,7 +8,10 @@ DOLFINx CSR matrix instead (the kernels and a cheap insertion) and copies the va
 PETSc matrix in one row-wise ``MatSetValuesCSR``: the same matrix (the same kernels, summed in
 the same order) in about three quarters of the time; with the salt and potential blocks from one
 P1² form (:mod:`lidendrite.solver.interleaved`) in half (1.5 against 3.0 ms on the seed mesh).
-In parallel and with Dirichlet conditions DOLFINx's own assembly is used.
+Its own PETSc matrix is built on its value array (:func:`adopt_operator` makes it the problem's
+operator), so the values land in the operator without a copy: ``MatSetValuesCSR`` (a search per
+row) cost 0.2-0.35 ms of the 1.3 ms. In parallel and with Dirichlet conditions DOLFINx's own
+assembly is used.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ class SerialBlockedJacobian:
 
     One process, no Dirichlet conditions. The PETSc matrix must have the sparsity of the
     blocked forms (DOLFINx's ``create_matrix(forms, kind="mpi")``): the blocks follow each
-    other in the order of the unknowns, each in its own dof order.
+    other in the order of the unknowns, each in its own dof order. :attr:`matrix` is such a
+    matrix whose values are this object's array: assembled into, it is written in place.
 
     Args:
         forms: the compiled blocked Jacobian forms (rows of blocks, ``None`` for empty blocks).
@@ -64,10 +68,8 @@ class SerialBlockedJacobian:
         if interleaved is not None:
             parts.insert(0, (interleaved.jacobian, (0, 1), (0, 1)))
         self.blocks: list[tuple[dolfinx.fem.Form, dolfinx.la.MatrixCSR]] = []
-        self.slices: list[slice] = []  # where each block's values sit in ``values``
         self.kept: list[np.ndarray | None] = []  # its entries in the matrix (None: all)
         rows, cols = [], []
-        start = 0
         for form, row_fields, col_fields in parts:
             csr = dolfinx.fem.create_matrix(form)
             self.blocks.append((form, csr))
@@ -91,29 +93,59 @@ class SerialBlockedJacobian:
                     kept = np.flatnonzero(inside)
                     row, col = row[kept], col[kept]
             self.kept.append(kept)
-            self.slices.append(slice(start, start + len(row)))
-            start += len(row)
             rows.append(row)
             cols.append(col)
-        self.values = np.zeros(start)
         # the entries of all blocks in the row-major order of the whole matrix
         rows_all, cols_all = np.concatenate(rows), np.concatenate(cols)
-        self.order = np.lexsort((cols_all, rows_all))
-        self.indices = cols_all[self.order].astype(PETSc.IntType)
+        order = np.lexsort((cols_all, rows_all))
+        self.indices = cols_all[order].astype(PETSc.IntType)
         counts = np.bincount(rows_all, minlength=offsets[-1])
         self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(PETSc.IntType)
+        self.values = np.zeros(len(order), dtype=PETSc.ScalarType)
+        # where each block's (kept) entries sit in ``values``
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order))
+        bounds = np.cumsum([0] + [len(r) for r in rows])
+        self.targets = [position[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        size = int(offsets[-1])
+        #: the operator on ``values`` itself (PETSc keeps the arrays, it does not copy them)
+        self.matrix = PETSc.Mat().createAIJWithArrays(
+            (size, size), (self.indptr, self.indices, self.values), comm=PETSc.COMM_SELF
+        )
 
     def assemble(self, x: PETSc.Vec, A: PETSc.Mat) -> None:
         """Assemble the Jacobian at ``x`` into ``A`` (see :data:`JacobianAssembler`)."""
         dolfinx.fem.petsc.assign(x, self.u)
         if self.interleaved is not None:
             self.interleaved.update()
-        for (form, csr), where, kept in zip(self.blocks, self.slices, self.kept, strict=True):
+        for (form, csr), target, kept in zip(self.blocks, self.targets, self.kept, strict=True):
             csr.data[:] = 0.0
             dolfinx.fem.assemble_matrix(csr, form)
-            self.values[where] = csr.data if kept is None else csr.data[kept]
-        A.setValuesCSR(self.indptr, self.indices, self.values[self.order])
-        A.assemble()
+            self.values[target] = csr.data if kept is None else csr.data[kept]
+        if A.handle != self.matrix.handle:
+            A.setValuesCSR(self.indptr, self.indices, self.values)
+        A.assemble()  # also marks the values as changed for the factorisation
+
+
+def adopt_operator(
+    problem: dolfinx.fem.petsc.NonlinearProblem, assemble: JacobianAssembler
+) -> None:
+    """Make the serial assembler's own matrix the operator of ``problem``, assembled in place.
+
+    Call it before the SNES is given ``problem.A``. Any other assembler (DOLFINx's, in
+    parallel) leaves ``problem`` as it is. DOLFINx's ``NonlinearProblem`` keeps its operator as
+    ``_A`` (0.10, 0.11); without it nothing changes and the values are copied.
+    """
+    fast = getattr(assemble, "__self__", None)
+    if not isinstance(fast, SerialBlockedJacobian) or not isinstance(
+        getattr(problem, "_A", None), PETSc.Mat
+    ):
+        return
+    old = problem._A
+    # DOLFINx's blocked assembly into it (tests, diagnostics) inserts by local numbers
+    fast.matrix.setLGMap(*old.getLGMap())
+    problem._A = fast.matrix
+    old.destroy()  # the SNES keeps its own reference until it is given the new operator
 
 
 def _pattern(

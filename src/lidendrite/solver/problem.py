@@ -23,7 +23,7 @@ from lidendrite.physics.closures import anion_concentration
 from lidendrite.physics.transport import storage
 from lidendrite.solver.coefficients import build_coefficients
 from lidendrite.solver.interleaved import interleaved_transport
-from lidendrite.solver.jacobian import jacobian_assembler, snes_jacobian
+from lidendrite.solver.jacobian import adopt_operator, jacobian_assembler, snes_jacobian
 from lidendrite.solver.newton import keep_history, newton_solve
 from lidendrite.solver.residual import residual_assembler
 
@@ -249,6 +249,7 @@ class CellProblem:
             assemble_residual = residual_assembler(self.problem, self.interleaved)
             self.problem.solver.setFunction(assemble_residual, self.problem.b)
         assemble_jacobian = jacobian_assembler(self.problem, self.bcs, self.interleaved)
+        adopt_operator(self.problem, assemble_jacobian)
         self.problem.solver.setJacobian(snes_jacobian(assemble_jacobian), self.problem.A)
         self.reduced = None
         if case.periodic:
