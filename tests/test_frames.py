@@ -133,6 +133,25 @@ def test_pvd_collection_read_by_pyvista(tmp_path):
     assert mesh.n_cells == 2 * 6 * 3  # the third mesh (a different one)
 
 
+@pytest.mark.parametrize("every_s", [0.0, 3600.0])
+def test_vtu_series_rewrites_the_collection_at_most_every_interval(tmp_path, every_s):
+    """Every frame's .vtu at once; the collection when due (the first frame), and on flush."""
+    series = VtuSeries(tmp_path, rewrite_every_s=every_s)
+    frames = [make_frame(nx=4, ny=2, amplitude_um=0.1, time_s=t) for t in (0.0, 1.0, 2.0)]
+    for index, frame in enumerate(frames):
+        series.append(index, frame)
+        assert (tmp_path / "fields" / f"frame_{index:05d}.vtu").is_file()
+
+    def listed() -> list[str]:
+        root = ET.parse(tmp_path / "fields.pvd").getroot()
+        return [d.get("file") for d in root.iter("DataSet")]
+
+    names = [f"fields/frame_{i:05d}.vtu" for i in range(3)]
+    assert listed() == (names if every_s == 0.0 else names[:1])
+    series.flush()
+    assert listed() == names
+
+
 def test_vtu_series_writes_what_write_vtu_and_write_pvd_write(tmp_path):
     """The series keeps the encoded cells while the mesh stays: a new mesh, or new material
     tags on the same triangles, must reach the file (each file equals write_vtu's)."""
@@ -154,6 +173,7 @@ def test_vtu_series_writes_what_write_vtu_and_write_pvd_write(tmp_path):
         got = (tmp_path / "series" / name).read_text()
         assert got == (tmp_path / "single" / name).read_text(), f"frame {index}"
     write_pvd(tmp_path / "single" / "fields.pvd", entries)
+    series.flush()  # the collection is rewritten at most every few seconds, and when flushed
     pvd = (tmp_path / "series" / "fields.pvd").read_text()
     assert pvd == (tmp_path / "single" / "fields.pvd").read_text()
     assert series.entries == entries

@@ -233,6 +233,8 @@ class Recorder:
 
     def close(self) -> None:
         """Close the metrics file, the VTX segment and the log file (collective)."""
+        if self.rank0:
+            self._vtu.flush()  # the collection lists every frame written
         if self._vtx is not None:
             self._vtx.close()
         if self._csv is not None:
