@@ -177,3 +177,31 @@ def test_vtu_series_writes_what_write_vtu_and_write_pvd_write(tmp_path):
     pvd = (tmp_path / "series" / "fields.pvd").read_text()
     assert pvd == (tmp_path / "single" / "fields.pvd").read_text()
     assert series.entries == entries
+
+
+def test_node_gather_puts_every_node_and_triangle_in_the_global_numbering(comm):
+    """Gathered on rank 0 (one process: without the round trip), a P1 field sits at its nodes.
+
+    Reference: f = x + 2y at the gathered points, and the gathered triangles tile the unit
+    square (their areas, with the gathered points, sum to 1; none is degenerate).
+    """
+    from lidendrite.fem import dolfinx
+    from lidendrite.io.nodes import NodeLayout
+
+    mesh = dolfinx.mesh.create_unit_square(comm, 6, 5)
+    space = dolfinx.fem.functionspace(mesh, ("Lagrange", 1))
+    f = dolfinx.fem.Function(space)
+    f.interpolate(lambda x: x[0] + 2.0 * x[1])
+    layout = NodeLayout(mesh)
+    out = layout.gather({"f": layout.values(f)})
+    if comm.rank != 0:
+        assert out is None
+        return
+    points, cells = out["points"], out["cells"]
+    assert points.shape == (7 * 6, 2) and cells.shape == (2 * 6 * 5, 3)
+    np.testing.assert_allclose(out["f"], points[:, 0] + 2.0 * points[:, 1], atol=1e-14)
+    a, b, c = (points[cells[:, k]] for k in range(3))
+    u, v = b - a, c - a
+    areas = 0.5 * np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])
+    assert areas.min() > 0.0
+    assert areas.sum() == pytest.approx(1.0, abs=1e-13)
