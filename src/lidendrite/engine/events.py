@@ -83,7 +83,7 @@ class SaltDepletion:
         scale = state.case.scaling.concentration_mol_per_m3
         k = int(np.argmin(c_plus)) if c_plus.size else -1
         local = (
-            (float(c_plus[k]) * scale, *state.mesh.geometry.x[k, :2])
+            (float(c_plus[k]) * scale, *map(float, state.mesh.geometry.x[k, :2]))
             if k >= 0
             else (np.inf, 0.0, 0.0)
         )

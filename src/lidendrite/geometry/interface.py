@@ -135,8 +135,11 @@ def moved_polyline(mesh: dolfinx.mesh.Mesh, poly: BoundaryPolyline) -> BoundaryP
     """
     xy = np.empty_like(poly.xy)
     local_xy = mesh.geometry.x[poly.local_nodes, :2]
-    for index, coords in mesh.comm.allgather((poly.local_to_polyline, local_xy)):
-        xy[index] = coords
+    if mesh.comm.size == 1:
+        xy[poly.local_to_polyline] = local_xy  # no pickled round trip
+    else:
+        for index, coords in mesh.comm.allgather((poly.local_to_polyline, local_xy)):
+            xy[index] = coords
     return BoundaryPolyline(
         xy=xy, local_nodes=poly.local_nodes, local_to_polyline=poly.local_to_polyline
     )

@@ -311,7 +311,7 @@ class CellProblem:
 
     def anode_length_um(self) -> float:
         """Length of the plating electrode boundary (collective)."""
-        local = dolfinx.fem.assemble_scalar(self._length_form)
+        local = float(dolfinx.fem.assemble_scalar(self._length_form))
         return self.mesh.comm.allreduce(local)
 
     def update_geometry_constants(self) -> None:
@@ -359,7 +359,7 @@ class CellProblem:
             ok, its = newton_solve(self.reduced.snes, self.reduced.solve, self.one_iteration)
         ok = ok and bool(np.all(np.isfinite(self.c.x.array)))
         if ok:
-            local_min = self.c.x.array.min() if self.c.x.array.size else np.inf
+            local_min = float(self.c.x.array.min()) if self.c.x.array.size else np.inf
             # the salt activity must stay positive (so do c₊ and c₋)
             ok = self.mesh.comm.allreduce(local_min, op=_mpi_min()) > 0.0
         return bool(ok), int(its)
