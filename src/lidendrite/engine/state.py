@@ -17,7 +17,12 @@ from lidendrite.case import CLOSURE_FIELDS
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.interface import BoundaryPolyline, boundary_polyline, moved_polyline
-from lidendrite.geometry.polyline import carry_along, polyline_curvature, polyline_normals
+from lidendrite.geometry.polyline import (
+    carry_along,
+    polyline_curvature,
+    polyline_length,
+    polyline_normals,
+)
 from lidendrite.geometry.quality import min_quality
 from lidendrite.io.nodes import NodeLayout
 from lidendrite.moving.ale import MeshMover
@@ -119,7 +124,8 @@ class MeshState:
                 if itf is not None:
                     self.layout.set_values(fn, itf.curvature[itf.to_poly], nodes=itf.nodes)
                     fn.x.scatter_forward()
-        self.problem.update_geometry_constants()
+        # the polyline's segments are the anode's facets: its length without an assembly
+        self.problem.update_geometry_constants(polyline_length(self.anode.xy))
 
     def _interface(self, tag: int, side: int) -> Interface:
         # the facets, and so the vertex order, stay as long as the mesh does (ALE moves nodes)

@@ -314,9 +314,14 @@ class CellProblem:
         local = float(dolfinx.fem.assemble_scalar(self._length_form))
         return self.mesh.comm.allreduce(local)
 
-    def update_geometry_constants(self) -> None:
-        """Refresh the constants that depend on the mesh geometry (call after moving it)."""
-        self.width_over_length.value = self.width_um / self.anode_length_um()
+    def update_geometry_constants(self, anode_length_um: float | None = None) -> None:
+        """Refresh the constants that depend on the mesh geometry (call after moving it).
+
+        ``anode_length_um``: the length of the plating electrode where the caller knows it (the
+        length of its polyline, the same facets; collective otherwise).
+        """
+        length = self.anode_length_um() if anode_length_um is None else anode_length_um
+        self.width_over_length.value = self.width_um / length
 
     # -- time levels ----------------------------------------------------------------------
     def set_bdf(self, order: int, dt: float, dt_prev: float | None) -> None:
