@@ -15,6 +15,7 @@ meta data carries the tag registry (``meta['tags']``: material and boundary name
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -212,17 +213,22 @@ def _savez_fast(fh: Any, arrays: dict[str, np.ndarray]) -> None:
 
     The mesh topology (triangles, facets, tags) compresses 3-5x; the fields hardly at all
     (zlib at level 1 saved 15 % of their size). Storing the floats writes a seed-mesh frame in
-    2.5 ms instead of 6 ms, for a file 9 % larger than fully deflated.
+    2.5 ms instead of 6 ms, for a file 9 % larger than fully deflated. Each member is encoded
+    in memory and written whole (``writestr``: its sizes known, no seeking back to patch its
+    header): 0.8 instead of 1.0 ms for the 17 members of a seed-mesh frame.
     """
-    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    stamp = time.localtime()[:6]
+    with zipfile.ZipFile(fh, "w") as zf:
         for name, values in arrays.items():
             values = np.asanyarray(values)
-            member_name: str | zipfile.ZipInfo = name + ".npy"
-            if values.dtype.kind == "f":  # the archive's defaults (deflate, level 1) otherwise
-                member_name = zipfile.ZipInfo(name + ".npy", time.localtime()[:6])
-                member_name.compress_type = zipfile.ZIP_STORED
-            with zf.open(member_name, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, values, allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", stamp)
+            info.compress_type = (
+                zipfile.ZIP_STORED if values.dtype.kind == "f" else zipfile.ZIP_DEFLATED
+            )
+            info.compress_level = 1
+            member = io.BytesIO()
+            np.lib.format.write_array(member, values, allow_pickle=False)
+            zf.writestr(info, member.getbuffer())
 
 
 def read_frame(path: Path) -> FrameData:
