@@ -30,6 +30,7 @@ from lidendrite.engine.metrics import COLUMN_NAMES
 from lidendrite.errors import ConfigError
 from lidendrite.io import frames as frame_io
 from lidendrite.io.fields import VTXSegments, field_arrays, gather_frame, vector_fields
+from lidendrite.io.npz import DeflateCache
 from lidendrite.io.vtk_xml import VtuSeries
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class Recorder:
         self._writer = None
         self._log_handler: logging.Handler | None = None
         self._vtu = VtuSeries(self.out_dir)  # the .vtu frames and fields.pvd (rank 0)
+        self._deflated = DeflateCache()  # the frames' deflated topology while the mesh stays
         self.frame_count = 0
         self.warnings: list[str] = []  # config warnings, saved in status.json
         self.metrics_rows = 0
@@ -227,7 +229,7 @@ class Recorder:
         """Write a gathered frame (rank 0 holds the data, the others pass ``None``)."""
         if self.rank0 and frame_data is not None:
             index = self.frame_count
-            frame_io.write_frame(self.out_dir, index, frame_data)
+            frame_io.write_frame(self.out_dir, index, frame_data, self._deflated)
             self._vtu.append(index, frame_data)
         self.frame_count += 1
 
