@@ -29,7 +29,14 @@ from lidendrite.engine.checkpointing import (
 )
 from lidendrite.engine.contact import record_contacts
 from lidendrite.engine.events import events_for
-from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
+from lidendrite.engine.motion import (
+    ElectrodeCurrents,
+    apply_motion,
+    boundary_steps,
+    electrode_currents,
+    motion_dt_limit,
+    undo_motion,
+)
 from lidendrite.engine.remesh import remesh_threshold, remeshed_state
 from lidendrite.engine.signals import StopRequest
 from lidendrite.engine.state import MeshState
@@ -190,9 +197,13 @@ class Stepper:
                 loop.segment_index = k
                 loop.order, loop.dt_prev = 1, None  # restart BDF at a jump of the control
                 loop.dt = min(loop.dt, num.dt_initial_s)  # and resolve the new transient
-            dt = min(loop.dt, num.dt_max_s, motion_dt_limit(self.state))
+            # the electrodes' currents now: for the step limit and the step's front motion
+            currents = electrode_currents(self.state) if case.moving else None
+            dt = min(loop.dt, num.dt_max_s, motion_dt_limit(self.state, currents))
             dt = land_on(self.time_s, dt, min(seg.end_s, loop.next_output), eps)
-            ok, its, _ = self.solve_step(dt, loop.dt_prev, order=loop.order, move=case.moving)
+            ok, its, _ = self.solve_step(
+                dt, loop.dt_prev, order=loop.order, move=case.moving, currents=currents
+            )
             if not ok:
                 self.callbacks("on_step_rejected", self, dt)
                 loop.dt = self.controller.after_failure(dt)
@@ -267,7 +278,13 @@ class Stepper:
 
     # -- one step -------------------------------------------------------------------------
     def solve_step(
-        self, dt: float, dt_prev: float | None, *, order: int, move: bool
+        self,
+        dt: float,
+        dt_prev: float | None,
+        *,
+        order: int,
+        move: bool,
+        currents: ElectrodeCurrents | None = None,
     ) -> tuple[bool, int, bool]:
         """Attempt one step; returns (converged, Newton iterations, remeshed).
 
@@ -283,7 +300,7 @@ class Stepper:
         untangled = None
         if move:
             t0 = time.perf_counter()
-            steps = boundary_steps(self.state, dt_hat)
+            steps = boundary_steps(self.state, dt_hat, currents)
             st = self.state
             moved = {"anode": st.anode.xy + steps["anode"]}
             if "counter" in steps:

@@ -21,12 +21,35 @@ from lidendrite.geometry.polyline import carry_along
 from lidendrite.moving.front import area_under, boundary_integral, front_motion
 from lidendrite.physics.kinetics import film_limited_current, film_limited_slope
 
+#: Per electrode polyline (``"anode"``, ``"counter"``): Butler–Volmer's view of the electrolyte
+#: at its vertices and their plating current (scaled), in the state the next step starts from.
+ElectrodeCurrents = dict[str, tuple[SurfaceState, np.ndarray]]
+
+
+def electrode_currents(state: MeshState) -> ElectrodeCurrents:
+    """:data:`ElectrodeCurrents` of ``state`` now (collective), for the step limit and the step.
+
+    The Li counter electrode sits at the reference potential, the anode at the cell voltage.
+    """
+    out: ElectrodeCurrents = {}
+    for name, itf, phi_s in (
+        ("anode", state.anode, state.cell_voltage_scaled()),
+        ("counter", state.counter, 0.0),
+    ):
+        if itf is not None:
+            surface = state.surface_state(itf)
+            out[name] = (surface, state.plating_current_nodal(itf, phi_s, surface))
+    return out
+
+
 #: Largest displacement of a front vertex per step, beyond the translation of the whole front,
 #: in units of its local element size.
 LOCAL_SHAPE_CHANGE = 1.0
 
 
-def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
+def boundary_steps(
+    state: MeshState, dt_hat: float, currents: ElectrodeCurrents | None = None
+) -> dict[str, np.ndarray]:
     """Displacement of every electrode polyline vertex over the coming step (µm).
 
     Explicit in time: the Butler–Volmer current of the current state, v_n = iΩ/F (see
@@ -34,9 +57,11 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     at the end of the step (:func:`capillary_stiffness`, stable at any step). In a
     galvanostatic cell the vertex currents are shifted so that their mean is the current
     applied now. Vertices at a filler are held there
-    (:func:`~lidendrite.engine.contact.held_anode_step`).
+    (:func:`~lidendrite.engine.contact.held_anode_step`). ``currents``: those of ``state``
+    (:func:`electrode_currents`) where the caller has them already.
     """
     case = state.case
+    currents = currents if currents is not None else electrode_currents(state)
     applied = float(state.problem.control.value) if case.galvanostatic else None
     out, motions, pending = {}, {}, {}
     for name, itf, phi_s, side in (
@@ -45,9 +70,8 @@ def boundary_steps(state: MeshState, dt_hat: float) -> dict[str, np.ndarray]:
     ):
         if itf is None:
             continue
-        surface = state.surface_state(itf)
+        surface, current = currents[name]
         step_per_current = case.params.front_speed * dt_hat
-        current = state.plating_current_nodal(itf, phi_s, surface)
         advancing, lagged = second_order_terms(state, name, itf.xy, current, dt_hat)
         motion = front_motion(
             itf.xy,
@@ -180,7 +204,7 @@ def undo_motion(state: MeshState) -> None:
     state.after_front_step(undo=True)
 
 
-def motion_dt_limit(state: MeshState) -> float:
+def motion_dt_limit(state: MeshState, currents: ElectrodeCurrents | None = None) -> float:
     """Cap dt (s) for the explicit boundary motion.
 
     The non-uniform part of the boundary velocity (what changes the shape) may move a point by
@@ -189,12 +213,16 @@ def motion_dt_limit(state: MeshState) -> float:
     move sideways, and in a concave foot they converge. So, in addition, the velocity vector of
     every vertex, v_n n, minus the translation of the whole front (the mean growth, vertical)
     may move it by at most :data:`LOCAL_SHAPE_CHANGE` of its local element size per step (the
-    adjacent polyline segments, not less than half the anode mesh size).
+    adjacent polyline segments, not less than half the anode mesh size). ``currents``: those of
+    ``state`` (:func:`electrode_currents`) where the caller has them already.
     """
     case = state.case
     if not case.moving:
         return math.inf
-    i_p = state.plating_current_nodal(state.anode, state.cell_voltage_scaled())
+    if currents is not None:
+        i_p = currents["anode"][1]
+    else:
+        i_p = state.plating_current_nodal(state.anode, state.cell_voltage_scaled())
     to_um_per_s = case.params.front_speed / case.scaling.time_s
     h = case.config.mesh.size_at_anode_um
     limits = [math.inf]
