@@ -75,8 +75,17 @@ class MeshState:
         self.facet_tags = cell_mesh.facet_tags
         self.cell_tags = cell_mesh.cell_tags
         self.source = cell_mesh.source  # the Gmsh input (what a checkpoint keeps)
+        # the electrode polylines (their vertex order stays while the mesh does)
+        self._polylines: dict[int, BoundaryPolyline] = {
+            tags.ANODE: boundary_polyline(self.mesh, self.facet_tags, tags.ANODE)
+        }
         self.problem = CellProblem(
-            self.mesh, self.facet_tags, self.cell_tags, case, solver=settings
+            self.mesh,
+            self.facet_tags,
+            self.cell_tags,
+            case,
+            solver=settings,
+            anode_length_um=polyline_length(self._polylines[tags.ANODE].xy),
         )
         self.layout = NodeLayout(self.mesh)
         self.mover = (
@@ -109,7 +118,6 @@ class MeshState:
         # how far the dispersed fillers have moved with the electrolyte since this mesh was made
         self.filler_offset_um = 0.0
         self.front_pending: dict | None = None
-        self._polylines: dict[int, BoundaryPolyline] = {}
         self.refresh_interfaces()
 
     # -- geometry -------------------------------------------------------------------------

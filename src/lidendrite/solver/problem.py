@@ -133,6 +133,8 @@ class CellProblem:
         mesh, facet_tags, cell_tags: the cell mesh (µm) and its tags.
         case: the resolved case (coefficients, electrodes, control mode, flags).
         solver: solver settings.
+        anode_length_um: the length of the plating electrode where the caller knows it (its
+            polyline); otherwise it is integrated over the mesh.
     """
 
     def __init__(
@@ -143,6 +145,7 @@ class CellProblem:
         case: Case,
         *,
         solver: SolverSettings,
+        anode_length_um: float | None = None,
     ):
         self.mesh = mesh
         self.facet_tags = facet_tags
@@ -279,10 +282,8 @@ class CellProblem:
         if self.one_iteration is not None:
             keep_history(self.problem.solver if self.reduced is None else self.reduced.snes)
         self._saved: list[np.ndarray] | None = None
-        self._length_form = fem.form(
-            dolfinx.fem.Constant(mesh, PETSc.ScalarType(1.0)) * self.ds(tags.ANODE)
-        )
-        self.update_geometry_constants()
+        self._length_form = None  # ∫ ds over the anode, compiled when first needed
+        self.update_geometry_constants(anode_length_um)
 
     def close(self) -> None:
         """Remove this problem's entries from PETSc's options table; free the periodic SNES.
@@ -311,6 +312,9 @@ class CellProblem:
 
     def anode_length_um(self) -> float:
         """Length of the plating electrode boundary (collective)."""
+        if self._length_form is None:
+            one = dolfinx.fem.Constant(self.mesh, PETSc.ScalarType(1.0))
+            self._length_form = fem.form(one * self.ds(tags.ANODE))
         local = float(dolfinx.fem.assemble_scalar(self._length_form))
         return self.mesh.comm.allreduce(local)
 
