@@ -89,13 +89,12 @@ def gather_frame(
     """The fields of ``state`` as a frame on rank 0 (``None`` on the other ranks)."""
     p, lay, case = state.problem, state.layout, state.case
     cfg = case.config
-    scalar = dolfinx.fem.Function(p.V)
-    vector = dolfinx.fem.Function(p.vector_space)
     nodal = {}
     for name, values in arrays.items():
-        scratch = scalar if name in SCALAR_FIELDS else vector
-        scratch.x.array[:] = values
-        nodal[name] = lay.values(scratch)
+        space = p.V if name in SCALAR_FIELDS else p.vector_space
+        bs = space.dofmap.index_map_bs
+        at_nodes = values.reshape(-1, bs)[lay.node_to_dof(space)]
+        nodal[name] = at_nodes[:, 0] if bs == 1 else at_nodes
     data = lay.gather(nodal)
     # the tags stay as long as the mesh does (mesh motion moves nodes only)
     tagged = state.cache.get("gathered_tags")
