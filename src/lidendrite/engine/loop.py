@@ -29,17 +29,10 @@ from lidendrite.engine.checkpointing import (
 )
 from lidendrite.engine.contact import record_contacts
 from lidendrite.engine.events import events_for
-from lidendrite.engine.motion import (
-    ElectrodeCurrents,
-    apply_motion,
-    boundary_steps,
-    electrode_currents,
-    motion_dt_limit,
-    undo_motion,
-)
+from lidendrite.engine.motion import apply_motion, boundary_steps, motion_dt_limit, undo_motion
 from lidendrite.engine.remesh import remesh_threshold, remeshed_state
 from lidendrite.engine.signals import StopRequest
-from lidendrite.engine.state import MeshState
+from lidendrite.engine.state import ElectrodeCurrents, MeshState
 from lidendrite.errors import SolverError
 from lidendrite.geometry.cell import cell_from_config
 from lidendrite.io.recorder import Recorder
@@ -91,14 +84,17 @@ class Stepper:
         self.step = 0
 
     # -- recording ------------------------------------------------------------------------
-    def record(self, dt_s: float, iterations: int) -> dict[str, float]:
+    def record(
+        self, dt_s: float, iterations: int, currents: ElectrodeCurrents | None = None
+    ) -> dict[str, float]:
         """Evaluate and write the metrics row of the state that a step of ``dt_s`` reached.
 
         The Li plated over the step (Faraday, from the mean anode current at its end) is
-        added to the counters first, and so are fillers the front has reached.
+        added to the counters first, and so are fillers the front has reached. ``currents``:
+        the electrodes' currents of the state, where the caller has them.
         """
         record_contacts(self.state, self.counters.filler_contact_log, self.time_s)
-        row = metric_table.evaluate(self.state, self.counters)
+        row = metric_table.evaluate(self.state, self.counters, currents)
         self.counters.li_plated_um += (
             dt_s
             * row["anode_current_density_A_per_m2"]
@@ -189,6 +185,9 @@ class Stepper:
             out.checkpoint_every_s, out.checkpoint_every_wall_s, self.time_s
         )
         last_progress = -math.inf
+        # the electrodes' currents of the state a step starts from: the metrics of the step
+        # that reached it, the step limit and the front motion read the same ones
+        currents: ElectrodeCurrents | None = None
         while self.time_s < t_end - eps:
             k = segment_at(list(case.segments), self.time_s, eps)
             seg = case.segments[k]
@@ -197,13 +196,14 @@ class Stepper:
                 loop.segment_index = k
                 loop.order, loop.dt_prev = 1, None  # restart BDF at a jump of the control
                 loop.dt = min(loop.dt, num.dt_initial_s)  # and resolve the new transient
-            # the electrodes' currents now: for the step limit and the step's front motion
-            currents = electrode_currents(self.state) if case.moving else None
+            if case.moving and currents is None:
+                currents = self.state.electrode_currents()
             dt = min(loop.dt, num.dt_max_s, motion_dt_limit(self.state, currents))
             dt = land_on(self.time_s, dt, min(seg.end_s, loop.next_output), eps)
             ok, its, _ = self.solve_step(
                 dt, loop.dt_prev, order=loop.order, move=case.moving, currents=currents
             )
+            currents = None  # of the state before the attempt
             if not ok:
                 self.callbacks("on_step_rejected", self, dt)
                 loop.dt = self.controller.after_failure(dt)
@@ -221,7 +221,8 @@ class Stepper:
             self.state.problem.accept()
             self.time_s += dt
             self.step += 1
-            row = self.record(dt, its)
+            currents = self.state.electrode_currents() if case.moving else None
+            row = self.record(dt, its, currents)
             if abs(self.time_s - loop.next_output) <= eps or self.time_s >= loop.next_output:
                 self.write_fields()
                 loop.next_output = min(loop.next_output + case.frame_interval_s, t_end)

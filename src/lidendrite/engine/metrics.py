@@ -17,7 +17,7 @@ import ufl
 
 from lidendrite import fem
 from lidendrite.case import Case
-from lidendrite.engine.state import MeshState
+from lidendrite.engine.state import ElectrodeCurrents, MeshState
 from lidendrite.fem import dolfinx
 from lidendrite.geometry import tags
 from lidendrite.geometry.polyline import polyline_length
@@ -230,11 +230,14 @@ def anion_inventory(state: MeshState) -> float:
     return integrals(state)["anion"]
 
 
-def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
+def evaluate(
+    state: MeshState, counters: RunCounters, currents: ElectrodeCurrents | None = None
+) -> dict[str, float]:
     """Every state-dependent column of the current state (collective).
 
     The stepper adds ``time_s``, ``dt_s``, ``step``, ``newton_iterations``; the recorder adds
-    ``wall_time_s``.
+    ``wall_time_s``. ``currents``: :meth:`~MeshState.electrode_currents` of the state where
+    the caller has them.
     """
     case = state.case
     s = case.scaling
@@ -242,8 +245,11 @@ def evaluate(state: MeshState, counters: RunCounters) -> dict[str, float]:
     width = case.width_um
     v_scaled = state.cell_voltage_scaled()
     xy = state.anode.xy
-    surface = state.surface_state(state.anode)
-    i_nodes = state.plating_current_nodal(state.anode, v_scaled, surface)
+    if currents is not None:
+        surface, i_nodes = currents["anode"]
+    else:
+        surface = state.surface_state(state.anode)
+        i_nodes = state.plating_current_nodal(state.anode, v_scaled, surface)
     c_nodes = surface.c_cation
     mean_h = mean_height(xy, width)
     tip = int(np.argmax(xy[:, 1]))

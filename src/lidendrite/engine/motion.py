@@ -16,31 +16,10 @@ from lidendrite.engine.filler_motion import (
     moves_with_electrolyte,
     moving_filler_nodes,
 )
-from lidendrite.engine.state import Interface, MeshState, SurfaceState
+from lidendrite.engine.state import ElectrodeCurrents, Interface, MeshState, SurfaceState
 from lidendrite.geometry.polyline import carry_along
 from lidendrite.moving.front import area_under, boundary_integral, front_motion
 from lidendrite.physics.kinetics import film_limited_current, film_limited_slope
-
-#: Per electrode polyline (``"anode"``, ``"counter"``): Butler–Volmer's view of the electrolyte
-#: at its vertices and their plating current (scaled), in the state the next step starts from.
-ElectrodeCurrents = dict[str, tuple[SurfaceState, np.ndarray]]
-
-
-def electrode_currents(state: MeshState) -> ElectrodeCurrents:
-    """:data:`ElectrodeCurrents` of ``state`` now (collective), for the step limit and the step.
-
-    The Li counter electrode sits at the reference potential, the anode at the cell voltage.
-    """
-    out: ElectrodeCurrents = {}
-    for name, itf, phi_s in (
-        ("anode", state.anode, state.cell_voltage_scaled()),
-        ("counter", state.counter, 0.0),
-    ):
-        if itf is not None:
-            surface = state.surface_state(itf)
-            out[name] = (surface, state.plating_current_nodal(itf, phi_s, surface))
-    return out
-
 
 #: Largest displacement of a front vertex per step, beyond the translation of the whole front,
 #: in units of its local element size.
@@ -58,10 +37,10 @@ def boundary_steps(
     galvanostatic cell the vertex currents are shifted so that their mean is the current
     applied now. Vertices at a filler are held there
     (:func:`~lidendrite.engine.contact.held_anode_step`). ``currents``: those of ``state``
-    (:func:`electrode_currents`) where the caller has them already.
+    (:meth:`~lidendrite.engine.state.MeshState.electrode_currents`) where the caller has them.
     """
     case = state.case
-    currents = currents if currents is not None else electrode_currents(state)
+    currents = currents if currents is not None else state.electrode_currents()
     applied = float(state.problem.control.value) if case.galvanostatic else None
     out, motions, pending = {}, {}, {}
     for name, itf, phi_s, side in (
@@ -214,7 +193,8 @@ def motion_dt_limit(state: MeshState, currents: ElectrodeCurrents | None = None)
     every vertex, v_n n, minus the translation of the whole front (the mean growth, vertical)
     may move it by at most :data:`LOCAL_SHAPE_CHANGE` of its local element size per step (the
     adjacent polyline segments, not less than half the anode mesh size). ``currents``: those of
-    ``state`` (:func:`electrode_currents`) where the caller has them already.
+    ``state`` (:meth:`~lidendrite.engine.state.MeshState.electrode_currents`) where the caller
+    has them.
     """
     case = state.case
     if not case.moving:

@@ -65,6 +65,12 @@ class Interface:
     curvature: np.ndarray
 
 
+#: Per electrode polyline (``"anode"``, ``"counter"``): Butler–Volmer's view of the electrolyte
+#: at its vertices and their plating current (scaled), as :meth:`MeshState.electrode_currents`
+#: returns them.
+ElectrodeCurrents = dict[str, tuple[SurfaceState, np.ndarray]]
+
+
 class MeshState:
     """The cell problem on one mesh, with its electrode polylines and mesh mover."""
 
@@ -212,6 +218,23 @@ class MeshState:
         region_here = RegionCoefficients(**values)
         c_ratio, phi_ref = closure_surface_state(c, phi, region_here)
         return SurfaceState(c_ratio, phi_ref, i0, cation_concentration(c, region_here), film)
+
+    def electrode_currents(self) -> ElectrodeCurrents:
+        """:data:`ElectrodeCurrents` of the state now (collective).
+
+        The anode sits at the cell voltage, a Li counter electrode at the reference potential.
+        One evaluation serves the metrics of a step's end and the next step's limit and front
+        motion (the state does not change in between).
+        """
+        out: ElectrodeCurrents = {}
+        for name, itf, phi_s in (
+            ("anode", self.anode, self.cell_voltage_scaled()),
+            ("counter", self.counter, 0.0),
+        ):
+            if itf is not None:
+                surface = self.surface_state(itf)
+                out[name] = (surface, self.plating_current_nodal(itf, phi_s, surface))
+        return out
 
     def plating_current_nodal(
         self,
