@@ -8,6 +8,7 @@ DOLFINx imports it through this module.
 
 import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
 
 if importlib.util.find_spec("dolfinx_solver") is not None:  # pragma: no branch
@@ -17,8 +18,18 @@ from petsc4py import PETSc  # noqa: E402
 
 import dolfinx  # noqa: E402
 import dolfinx.fem.petsc  # noqa: E402
+import ufl  # noqa: E402
 
-__all__ = ["JIT_OPTIONS", "PETSc", "dolfinx", "form", "remove_options", "versions"]
+__all__ = [
+    "CACHE_ROOT",
+    "JIT_OPTIONS",
+    "PETSc",
+    "dolfinx",
+    "form",
+    "jit_options_for",
+    "remove_options",
+    "versions",
+]
 
 #: C compiler options of every form lidendrite compiles. ``-O3`` instead of DOLFINx's ``-O2``
 #: assembles the transport Jacobian of the seed mesh about 30 % faster (its P1² kernel 1.09 →
@@ -29,8 +40,30 @@ JIT_OPTIONS: dict[str, Any] = {
 }
 
 
+#: Where lidendrite's compiled forms live: a directory under DOLFINx's JIT cache (its
+#: ``cache_dir`` option), in 256 shards by the first two hex digits of each form's UFL signature.
+#: FFCx finds a cached module by listing the whole directory it is in, once per form (a new
+#: ``FileFinder`` each time): 2 ms a form in a cache of 4 000 files, and growing with it,
+#: against tens of microseconds in a shard of a few dozen.
+CACHE_ROOT = Path(dolfinx.jit.get_options()["cache_dir"]) / "lidendrite"
+
+
+def jit_options_for(ufl_form: Any) -> dict[str, Any]:
+    """:data:`JIT_OPTIONS` with the cache shard of ``ufl_form`` (a ``ufl.Form``)."""
+    return {**JIT_OPTIONS, "cache_dir": str(CACHE_ROOT / ufl_form.signature()[:2])}
+
+
 def form(ufl_form: Any, **kwargs: Any) -> Any:
-    """``dolfinx.fem.form`` with lidendrite's :data:`JIT_OPTIONS`."""
+    """``dolfinx.fem.form`` with lidendrite's :data:`JIT_OPTIONS`, one form at a time.
+
+    A ``ufl.Form`` is compiled into its shard of :data:`CACHE_ROOT`; lists (nested, with
+    ``None`` for empty blocks, as ``dolfinx.fem.forms.derivative_block`` gives them) form by
+    form; anything else (an empty form, a compiled one) as ``dolfinx.fem.form`` takes it.
+    """
+    if isinstance(ufl_form, ufl.Form) and not ufl_form.empty():
+        return dolfinx.fem.form(ufl_form, jit_options=jit_options_for(ufl_form), **kwargs)
+    if isinstance(ufl_form, list | tuple):
+        return [None if f is None else form(f, **kwargs) for f in ufl_form]
     return dolfinx.fem.form(ufl_form, jit_options=JIT_OPTIONS, **kwargs)
 
 

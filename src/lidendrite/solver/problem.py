@@ -234,9 +234,13 @@ class CellProblem:
         )
         self.bcs = self._reservoir_bcs() if not case.counter_is_lithium else []
         self.prefix = f"lidendrite_cell_{next(_prefix_counter)}_"
+        unknowns = [self.c, self.phi, self.v]
+        # compiled here form by form, each into its shard of lidendrite's JIT cache
+        jacobian = dolfinx.fem.forms.derivative_block(self.residual, unknowns)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            self.residual,
-            [self.c, self.phi, self.v],
+            fem.form(list(self.residual)),
+            unknowns,
+            J=fem.form(jacobian),
             bcs=self.bcs,
             kind="mpi",
             petsc_options_prefix=self.prefix,
