@@ -26,7 +26,6 @@ __all__ = [
     "PETSc",
     "dolfinx",
     "form",
-    "jit_options_for",
     "remove_options",
     "versions",
 ]
@@ -48,7 +47,7 @@ JIT_OPTIONS: dict[str, Any] = {
 CACHE_ROOT = Path(dolfinx.jit.get_options()["cache_dir"]) / "lidendrite"
 
 
-def jit_options_for(ufl_form: Any) -> dict[str, Any]:
+def _jit_options_for(ufl_form: Any) -> dict[str, Any]:
     """:data:`JIT_OPTIONS` with the cache shard of ``ufl_form`` (a ``ufl.Form``)."""
     return {**JIT_OPTIONS, "cache_dir": str(CACHE_ROOT / ufl_form.signature()[:2])}
 
@@ -61,7 +60,7 @@ def form(ufl_form: Any, **kwargs: Any) -> Any:
     form; anything else (an empty form, a compiled one) as ``dolfinx.fem.form`` takes it.
     """
     if isinstance(ufl_form, ufl.Form) and not ufl_form.empty():
-        return dolfinx.fem.form(ufl_form, jit_options=jit_options_for(ufl_form), **kwargs)
+        return dolfinx.fem.form(ufl_form, jit_options=_jit_options_for(ufl_form), **kwargs)
     if isinstance(ufl_form, list | tuple):
         return [None if f is None else form(f, **kwargs) for f in ufl_form]
     return dolfinx.fem.form(ufl_form, jit_options=JIT_OPTIONS, **kwargs)

@@ -6,10 +6,10 @@ and whose floats are stored. Through :mod:`zipfile` each member costs a header w
 back to and patched, and the deflation of the topology is repeated at every frame although the
 mesh only changes at a remesh: 1.0 ms of a seed-mesh frame's 1.5 ms, 0.4 ms of it deflating the
 triangles. :func:`write_npz` encodes every member in memory, writes the archive in one call and,
-given a :class:`DeflateCache`, deflates an array again only when it changed: 0.3 ms
-(``benchmarks/README.md``). The archive is the one :mod:`zipfile` writes (no data descriptors,
-sizes in the headers), and ``np.load`` and ``zipfile`` read it and check its CRCs; an archive
-beyond the 4 GiB of a plain zip (ZIP64) is left to :mod:`zipfile`.
+given a :class:`DeflateCache`, deflates an array again only when it changed: 0.15–0.2 ms, the
+frame with its file 0.65 ms (``benchmarks/README.md``). The archive is the one :mod:`zipfile`
+writes (no data descriptors, sizes in the headers), and ``np.load`` and ``zipfile`` read it and
+check its CRCs; an archive beyond the 4 GiB of a plain zip (ZIP64) is left to :mod:`zipfile`.
 """
 
 from __future__ import annotations

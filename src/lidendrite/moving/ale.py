@@ -111,8 +111,8 @@ class MeshMover:
         zero = dolfinx.fem.Constant(mesh, PETSc.ScalarType((0.0,) * mesh.geometry.dim))
         L = ufl.inner(zero, v) * ufl.dx
         self.problem = dolfinx.fem.petsc.LinearProblem(
-            a,
-            L,
+            fem.form(a),  # compiled into lidendrite's JIT cache shards
+            fem.form(L),
             bcs=bcs,
             u=self.u,
             petsc_options=opts,

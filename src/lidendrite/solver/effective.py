@@ -97,8 +97,8 @@ def effective_conductivity(
         bcs.append(dolfinx.fem.dirichletbc(dolfinx.default_scalar_type(value), dofs, V))
     phi = dolfinx.fem.Function(V)
     problem = dolfinx.fem.petsc.LinearProblem(
-        a,
-        L,
+        fem.form(a),  # compiled into lidendrite's JIT cache shards
+        fem.form(L),
         bcs=bcs,
         u=phi,
         petsc_options={
